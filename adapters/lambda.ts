@@ -1,0 +1,300 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
+import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
+import { describe, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
+import { finalizeResponse } from '../lib/finalize.js';
+import { type AlbResultSettings, MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from '../lib/formats/alb.js';
+import { detectFormat } from '../lib/formats/detect.js';
+import { type HttpRequest, type HttpResponse, lastHeader } from '../lib/http.js';
+import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
+import { createRequest } from '../lib/node/request.js';
+import { createResponse } from '../lib/node/response.js';
+import { BridgeSocket } from '../lib/node/socket.js';
+import { compressResponse, resultSize } from '../lib/size.js';
+
+/** A Node request listener: an Express app, `koaApp.callback()`, or any `(req, res)` function. */
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** A Koa application (2 or 3), or anything else with a `callback()` that returns a listener. */
+export interface CallbackApp {
+  callback(): RequestListener;
+}
+
+export type App = RequestListener | CallbackApp;
+
+/** An app, a promise of one, or a function of no arguments that returns one (awaited once). */
+export type AppSource = App | PromiseLike<App> | (() => App | PromiseLike<App>);
+
+export interface ToLambdaOptions {
+  /**
+   * Which response bodies travel base64-encoded: a list of media types (`*` wildcards allowed)
+   * that are binary, or a predicate `(contentType, contentEncoding) => boolean`. A body that is
+   * not valid UTF-8 is always sent as base64.
+   * @default defaultIsBinary (text-like types are text, everything else is binary)
+   */
+  binary?: BinaryOption;
+  /**
+   * Which `Set-Cookie` a single-value result keeps when the app sets several: `'last'`,
+   * `'first'`, or `'fail'` (answer 500 instead). A warning names the target-group attribute
+   * that lifts the limit.
+   * @default 'last'
+   */
+  singleSetCookie?: SingleSetCookie;
+  /**
+   * How long before the Lambda deadline (`context.getRemainingTimeInMillis()`) an unfinished
+   * response is answered with 504, in milliseconds. When less than twice this remains at the
+   * start, half of the remaining time is used.
+   * @default 500
+   */
+  deadlineMargin?: number;
+  /**
+   * Whether a 500 answer for an error the app threw carries the error's stack in its body.
+   * @default false
+   */
+  exposeErrors?: boolean;
+  /**
+   * Receives every warning. The library writes nothing to the console otherwise.
+   * @default one line per warning on stderr
+   */
+  log?: LogHook;
+}
+
+/** The event and context of the invocation a request belongs to. */
+export interface Invocation<E = ALBEvent> {
+  event: E;
+  context: Context | undefined;
+}
+
+export type AlbHandler = (event: ALBEvent, context?: Context) => Promise<ALBResult>;
+
+// Symbol.for, so the ESM and CommonJS builds loaded side by side share it.
+const INVOCATION = Symbol.for('lambda-bridge.invocation');
+
+/**
+ * The event and context of the current invocation, from inside the app: pass Express's `req`
+ * or Koa's `ctx.req`. Safe with concurrent invocations; `undefined` for a request that did not
+ * come through `toLambda`.
+ */
+export function getInvocation<E = ALBEvent>(req: IncomingMessage): Invocation<E> | undefined {
+  return (req as unknown as Record<symbol, Invocation<E> | undefined>)[INVOCATION];
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function listenerOf(app: unknown, from: string): RequestListener {
+  if (typeof app === 'function') return app as RequestListener;
+  if (typeof app === 'object' && app !== null && typeof (app as CallbackApp).callback === 'function') {
+    const listener = (app as CallbackApp).callback();
+    if (typeof listener === 'function') return listener;
+    throw new InvalidAppError(
+      `The app's callback() returned ${describe(listener)}; a Koa app returns a (req, res) listener.`,
+    );
+  }
+  throw new InvalidAppError(
+    `toLambda expects an Express app, a Koa app, a (req, res) listener, or a promise or factory of one; ${from} ${describe(app)}.`,
+  );
+}
+
+function checkOptions(options: ToLambdaOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(`toLambda options must be an object; it got ${describe(options)}.`);
+  }
+  const { singleSetCookie, deadlineMargin, log } = options;
+  if (singleSetCookie !== undefined && !['last', 'first', 'fail'].includes(singleSetCookie)) {
+    throw new InvalidOptionError(
+      `The "singleSetCookie" option is 'last', 'first' or 'fail'; it got ${describe(singleSetCookie)}.`,
+    );
+  }
+  if (deadlineMargin !== undefined && !(typeof deadlineMargin === 'number' && deadlineMargin >= 0)) {
+    throw new InvalidOptionError(
+      `The "deadlineMargin" option is a number of milliseconds (0 or more); it got ${describe(deadlineMargin)}.`,
+    );
+  }
+  if (log !== undefined && typeof log !== 'function') {
+    throw new InvalidOptionError(`The "log" option is a function (entry) => void; it got ${describe(log)}.`);
+  }
+}
+
+function plain(status: number, text: string): HttpResponse {
+  const body = Buffer.from(text, 'utf8');
+  return { status, reason: undefined, headers: ['content-type', 'text/plain; charset=utf-8'], body };
+}
+
+/**
+ * Turns a Node app into an `async (event, context) => result` Lambda handler for Application
+ * Load Balancer events, in single- and multi-value header mode.
+ *
+ * @example
+ * import express from 'express';
+ * import { toLambda } from 'lambda-bridge';
+ * const app = express();
+ * app.get('/hello', (req, res) => res.json({ hello: req.query.name }));
+ * export const handler = toLambda(app);
+ */
+export function toLambda(source: AppSource, options: ToLambdaOptions = {}): AlbHandler {
+  checkOptions(options);
+  const log = options.log ?? stderrWarnings;
+  const margin = options.deadlineMargin ?? 500;
+  const exposeErrors = options.exposeErrors === true;
+  let cookieWarned = false;
+  const settings: AlbResultSettings = {
+    isBinary: binaryPredicate(options.binary),
+    singleSetCookie: options.singleSetCookie ?? 'last',
+    onCookiesDropped(kept, dropped) {
+      if (cookieWarned) return;
+      cookieWarned = true;
+      safeLog(log, {
+        level: 'warn',
+        code: 'SET_COOKIE_DROPPED',
+        message: `the app set ${dropped + 1} cookies, but a single-value ALB result carries one Set-Cookie header; kept ${JSON.stringify(kept.split(';')[0])} and dropped ${dropped}. Enable the target group attribute ${MULTI_VALUE_ATTRIBUTE} to send them all. (Warned once per handler.)`,
+      });
+    },
+  };
+
+  let listener: RequestListener | undefined;
+  let pending: Promise<RequestListener> | undefined;
+  if (typeof source === 'function' && source.length === 0) {
+    // A function of no arguments is a factory, called on the first invocation.
+  } else if (isThenable(source)) {
+    // Awaited on the first invocation.
+  } else {
+    listener = listenerOf(source, 'it got');
+  }
+
+  function resolveApp(): Promise<RequestListener> {
+    pending ??= (async () => {
+      const made = typeof source === 'function' ? await (source as () => unknown)() : await source;
+      return listenerOf(made, 'the factory or promise gave');
+    })().then(
+      (resolved) => {
+        listener = resolved;
+        return resolved;
+      },
+      (error: unknown) => {
+        pending = undefined; // The next invocation tries again.
+        throw error;
+      },
+    );
+    return pending;
+  }
+
+  return async (event: ALBEvent, context?: Context): Promise<ALBResult> => {
+    const app = listener ?? (await resolveApp());
+    const format = detectFormat(event);
+    const requestId = context?.awsRequestId;
+    const warn = (code: string, message: string) => safeLog(log, { level: 'warn', code, message, requestId });
+
+    const request = format.requestFromEvent(event);
+    let response: HttpResponse;
+    if (typeof request === 'string') {
+      warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
+      response = finalizeResponse(plain(400, 'Bad Request'), 'GET');
+    } else {
+      response = finalizeResponse(
+        await run(app, request, { event, context }, deadline(context, margin), exposeErrors, warn),
+        request.method,
+      );
+    }
+
+    let result = format.resultFromResponse(response, event, settings);
+    if (typeof result === 'string') {
+      warn('RESULT_INEXPRESSIBLE', `answered 500: ${result}.`);
+      result = format.resultFromResponse(
+        finalizeResponse(plain(500, 'Internal Server Error'), 'GET'),
+        event,
+        settings,
+      );
+      return result as ALBResult;
+    }
+    const size = resultSize(result, format.resultLimit);
+    if (size > format.resultLimit && typeof request !== 'string') {
+      const compressed = compressResponse(response, lastHeader(request.headers, 'accept-encoding'));
+      const retry = compressed && format.resultFromResponse(compressed, event, settings);
+      if (retry && typeof retry !== 'string' && resultSize(retry, format.resultLimit) <= format.resultLimit) {
+        return retry;
+      }
+      const text = `The response is ${size} bytes as a ${format.name} result, over the ${format.resultLimit}-byte limit${compressed ? ' even compressed' : ''}.`;
+      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
+      return format.resultFromResponse(
+        finalizeResponse(plain(502, text), request.method),
+        event,
+        settings,
+      ) as ALBResult;
+    }
+    return result;
+  };
+}
+
+function deadline(context: Context | undefined, margin: number): number | undefined {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
+  const remaining = context.getRemainingTimeInMillis();
+  if (!(remaining > 0)) return 0;
+  return remaining > 2 * margin ? remaining - margin : remaining / 2;
+}
+
+function run(
+  app: RequestListener,
+  request: HttpRequest,
+  invocation: Invocation,
+  wait: number | undefined,
+  exposeErrors: boolean,
+  warn: (code: string, message: string) => void,
+): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const socket = new BridgeSocket(
+      request.remoteAddress,
+      request.remotePort,
+      request.protocol === 'https',
+      request.port,
+    );
+    const req = createRequest(request, socket);
+    (req as unknown as Record<symbol, Invocation>)[INVOCATION] = invocation;
+
+    const settle = (response: HttpResponse) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(response);
+    };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      const message = error instanceof Error ? error.message : String(error);
+      warn('APP_ERROR', `answered 500: the app failed before finishing its response: ${message}`);
+      const stack = error instanceof Error && error.stack ? error.stack : String(error);
+      settle(plain(500, exposeErrors ? stack : 'Internal Server Error'));
+      socket.destroy();
+    };
+
+    const res = createResponse(req, socket, settle);
+    socket.once('close', () => {
+      if (settled) return;
+      warn('APP_CLOSED', 'answered 502: the app closed the connection without finishing its response.');
+      settle(plain(502, 'Bad Gateway'));
+    });
+    if (wait !== undefined) {
+      timer = setTimeout(() => {
+        if (settled) return;
+        warn(
+          'APP_TIMEOUT',
+          `answered 504: the app did not finish its response within ${Math.round(wait)} ms, before the Lambda deadline.`,
+        );
+        settle(plain(504, 'Gateway Timeout'));
+        socket.destroy();
+      }, wait);
+    }
+    try {
+      const returned = app(req, res);
+      if (isThenable(returned)) returned.then(undefined, fail);
+    } catch (error) {
+      fail(error);
+    }
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Errors thrown by lambda-bridge. Match on `code`, which is stable across releases;
+ * messages may be reworded.
+ */
+export class LambdaBridgeError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LambdaBridgeError';
+    this.code = code;
+  }
+}
+
+/** The event is of no kind this library knows (thrown: there is no HTTP client to answer). */
+export class UnknownEventError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_UNKNOWN_EVENT';
+  constructor(message: string) {
+    super('LAMBDA_BRIDGE_UNKNOWN_EVENT', message);
+    this.name = 'UnknownEventError';
+  }
+}
+
+/** The event is of a known kind that this release does not handle yet. */
+export class UnsupportedEventError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_UNSUPPORTED_EVENT';
+  constructor(message: string) {
+    super('LAMBDA_BRIDGE_UNSUPPORTED_EVENT', message);
+    this.name = 'UnsupportedEventError';
+  }
+}
+
+/** The app given to `toLambda` is not a listener, a Koa app, or a promise or factory of one. */
+export class InvalidAppError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_INVALID_APP';
+  constructor(message: string) {
+    super('LAMBDA_BRIDGE_INVALID_APP', message);
+    this.name = 'InvalidAppError';
+  }
+}
+
+/** An option has a value of the wrong type or out of range. */
+export class InvalidOptionError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_INVALID_OPTION';
+  constructor(message: string) {
+    super('LAMBDA_BRIDGE_INVALID_OPTION', message);
+    this.name = 'InvalidOptionError';
+  }
+}
+
+/** Describes a value for an error message: its type and a short rendering. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `the ${typeof value} ${String(value)}`;
+  }
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  return `an object with keys ${JSON.stringify(Object.keys(value as object).slice(0, 8))}`;
+}

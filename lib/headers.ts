@@ -1,0 +1,84 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+// Node's HTTP server keeps the first of these when a request repeats them (lib/_http_incoming.js).
+const SINGLE_VALUED = new Set([
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+]);
+
+/**
+ * Folds a flat list of lower-case header lines into `req.headers` exactly as Node's HTTP server
+ * does: `set-cookie` becomes an array, `cookie` lines are joined with `; `, the single-valued
+ * fields keep their first line, and every other repeated field is joined with `, `.
+ */
+export function foldHeaders(raw: readonly string[]): IncomingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    const prev = out[name];
+    if (prev === undefined) {
+      out[name] = name === 'set-cookie' ? [value] : value;
+    } else if (name === 'set-cookie') {
+      (prev as string[]).push(value);
+    } else if (name === 'cookie') {
+      out[name] = `${prev}; ${value}`;
+    } else if (!SINGLE_VALUED.has(name)) {
+      out[name] = `${prev}, ${value}`;
+    }
+  }
+  return out;
+}
+
+/** Connection-level headers that a proxy neither forwards nor honours (RFC 9110 7.6.1). */
+export function isHopByHop(name: string): boolean {
+  switch (name) {
+    case 'connection':
+    case 'keep-alive':
+    case 'transfer-encoding':
+    case 'te':
+    case 'trailer':
+    case 'upgrade':
+      return true;
+    default:
+      return name.startsWith('proxy-');
+  }
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header name must be an RFC 9110 token. */
+export function isHeaderName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+// What Node accepts in a header value: tab, visible ASCII, space and obs-text (RFC 9110 5.5).
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Whether a header value holds a character that cannot be sent (CR, LF, NUL, other controls, or beyond Latin-1). */
+export function hasInvalidValueChar(value: string): boolean {
+  return INVALID_VALUE.test(value);
+}
+
+const BEYOND_LATIN1 = /[^\x00-\xff]/;
+/**
+ * Header text as Node's parser would hand it to an app: the UTF-8 bytes of the value read as
+ * Latin-1. Values that are already Latin-1 are returned unchanged.
+ */
+export function asWireText(value: string): string {
+  return BEYOND_LATIN1.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}

@@ -1,0 +1,179 @@
+import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { HttpResponse } from '../http.js';
+import type { BridgeSocket } from './socket.js';
+
+const STATE = Symbol('lambda-bridge.response');
+
+interface Capture {
+  chunks: Buffer[];
+  ended: boolean;
+  onEnd: (response: HttpResponse) => void;
+}
+
+type CapturingResponse = ServerResponse & { [STATE]: Capture };
+
+const nodeWriteHead = ServerResponse.prototype.writeHead;
+
+/**
+ * A `ServerResponse` whose body is captured in memory instead of being written to a socket.
+ * Headers stay in Node's own store (`setHeader`, `appendHeader`, `getHeaders`), so they are
+ * validated as on a real server; `writeHead` headers are moved into that store first, so they
+ * are captured too. The overrides are own properties: a framework that swaps the prototype
+ * (Express does) keeps them.
+ */
+export function createResponse(
+  req: IncomingMessage,
+  socket: BridgeSocket,
+  onEnd: (response: HttpResponse) => void,
+): ServerResponse {
+  const res = new ServerResponse(req) as CapturingResponse;
+  res[STATE] = { chunks: [], ended: false, onEnd };
+  const own = res as unknown as Record<string, unknown>;
+  own.socket = socket as unknown as Socket;
+  own.writeHead = writeHead;
+  own.write = write;
+  own.end = end;
+  own.flushHeaders = flushHeaders;
+  return res;
+}
+
+function writeHead(
+  this: CapturingResponse,
+  statusCode: number,
+  reason?: string | OutgoingHttpHeaders | Array<string | number>,
+  headers?: OutgoingHttpHeaders | Array<string | number | string[]>,
+): ServerResponse {
+  if (typeof reason !== 'string') {
+    headers = reason;
+    reason = undefined;
+  }
+  if (headers && !this.headersSent) {
+    if (Array.isArray(headers)) {
+      // Node itself rejects an odd-length list.
+      if (headers.length % 2 !== 0) return callNodeWriteHead(this, statusCode, reason, headers);
+      // A flat list may repeat a name; each repetition is kept, as Node sends them all.
+      const seen = new Set<string>();
+      for (let i = 0; i < headers.length; i += 2) {
+        const name = String(headers[i]);
+        const value = headers[i + 1] as string | string[];
+        const key = name.toLowerCase();
+        if (seen.has(key)) this.appendHeader(name, value);
+        else {
+          seen.add(key);
+          this.setHeader(name, value);
+        }
+      }
+    } else {
+      for (const name of Object.keys(headers)) {
+        const value = headers[name];
+        if (value !== undefined) this.setHeader(name, value);
+      }
+    }
+  }
+  return callNodeWriteHead(this, statusCode, reason, undefined);
+}
+
+function callNodeWriteHead(
+  res: ServerResponse,
+  status: number,
+  reason: string | undefined,
+  headers: unknown,
+) {
+  const call = nodeWriteHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+  return reason === undefined ? call.call(res, status, headers) : call.call(res, status, reason, headers);
+}
+
+function toBuffer(chunk: unknown, encoding: unknown): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, (encoding as BufferEncoding) || 'utf8');
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const error = new TypeError(
+    `The "chunk" argument must be of type string or an instance of Buffer or Uint8Array. Received ${chunk === null ? 'null' : typeof chunk}`,
+  ) as TypeError & { code: string };
+  error.code = chunk === null ? 'ERR_STREAM_NULL_VALUES' : 'ERR_INVALID_ARG_TYPE';
+  throw error;
+}
+
+function write(this: CapturingResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+  if (typeof encoding === 'function') {
+    callback = encoding;
+    encoding = undefined;
+  }
+  const state = this[STATE];
+  const buffer = toBuffer(chunk, encoding);
+  if (state.ended) {
+    // A late write is discarded; it fails its callback rather than the process.
+    if (typeof callback === 'function') process.nextTick(callback as (e: Error) => void, writeAfterEnd());
+    return false;
+  }
+  if (!this.headersSent) this.writeHead(this.statusCode);
+  if (buffer.length > 0) state.chunks.push(buffer);
+  if (typeof callback === 'function') process.nextTick(callback as () => void);
+  return true;
+}
+
+function end(
+  this: CapturingResponse,
+  chunk?: unknown,
+  encoding?: unknown,
+  callback?: unknown,
+): ServerResponse {
+  if (typeof chunk === 'function') {
+    callback = chunk;
+    chunk = undefined;
+  } else if (typeof encoding === 'function') {
+    callback = encoding;
+    encoding = undefined;
+  }
+  const state = this[STATE];
+  if (state.ended) {
+    if (typeof callback === 'function') process.nextTick(callback as () => void);
+    return this;
+  }
+  if (chunk !== undefined && chunk !== null) {
+    const buffer = toBuffer(chunk, encoding);
+    if (buffer.length > 0) state.chunks.push(buffer);
+  }
+  if (!this.headersSent) this.writeHead(this.statusCode);
+  state.ended = true;
+  this.finished = true;
+  if (typeof callback === 'function') this.once('finish', callback as () => void);
+  const response: HttpResponse = {
+    status: this.statusCode,
+    reason: this.statusMessage,
+    headers: flattenHeaders(this.getHeaders()),
+    body: state.chunks.length === 1 ? state.chunks[0] : Buffer.concat(state.chunks),
+  };
+  state.chunks = [];
+  process.nextTick(finish, this, response);
+  return this;
+}
+
+function finish(res: CapturingResponse, response: HttpResponse): void {
+  res.emit('prefinish');
+  res.emit('finish');
+  res[STATE].onEnd(response);
+  res.emit('close');
+}
+
+function flushHeaders(this: CapturingResponse): void {
+  if (!this.headersSent) this.writeHead(this.statusCode);
+}
+
+function flattenHeaders(headers: OutgoingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
+    else out.push(name, String(value));
+  }
+  return out;
+}
+
+function writeAfterEnd(): Error {
+  const error = new Error('write after end') as Error & { code: string };
+  error.code = 'ERR_STREAM_WRITE_AFTER_END';
+  return error;
+}

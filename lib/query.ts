@@ -1,0 +1,64 @@
+// Characters that cannot stand raw in a request target: controls, space, non-ASCII, and the
+// delimiters that would change its structure. Everything else (`%`, `+`, `/`, …) passes as sent.
+const UNSAFE_IN_PATH = /[\x00-\x20\x7f#?]|[^\x00-\x7f]/u;
+const UNSAFE_IN_KEY = /[\x00-\x20\x7f#&=]|[^\x00-\x7f]/u;
+const UNSAFE_IN_VALUE = /[\x00-\x20\x7f#&]|[^\x00-\x7f]/u;
+
+const GLOBAL = new Map(
+  [UNSAFE_IN_PATH, UNSAFE_IN_KEY, UNSAFE_IN_VALUE].map((re) => [re, new RegExp(re.source, 'gu')]),
+);
+
+function percentEncodeMatches(text: string, unsafe: RegExp): string {
+  return text.replace(GLOBAL.get(unsafe) as RegExp, (ch) => {
+    let out = '';
+    for (const byte of Buffer.from(ch, 'utf8'))
+      out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+    return out;
+  });
+}
+
+function escapeUnsafe(text: string, unsafe: RegExp): string {
+  return unsafe.test(text) ? percentEncodeMatches(text, unsafe) : text;
+}
+
+/** A path that can stand in `req.url`: characters that cannot appear raw are percent-encoded. */
+export function safePath(path: string): string {
+  return escapeUnsafe(path, UNSAFE_IN_PATH);
+}
+
+function pair(key: string, value: string): string {
+  const k = escapeUnsafe(key, UNSAFE_IN_KEY);
+  // `?flag` and `?flag=` both arrive as `flag: ""`; the shorter spelling is kept.
+  return value === '' ? k : `${k}=${escapeUnsafe(value, UNSAFE_IN_VALUE)}`;
+}
+
+/**
+ * Rebuilds a raw query string from parameters that are still URL-encoded (as an ALB sends them),
+ * without decoding or re-encoding them, so the app's own parser decodes exactly once.
+ */
+export function rawQueryFromParams(
+  single: Readonly<Record<string, string>> | undefined,
+  multi: Readonly<Record<string, readonly string[]>> | undefined,
+): string {
+  let out = '';
+  if (multi) {
+    for (const key of Object.keys(multi)) {
+      for (const value of multi[key]) out += (out === '' ? '' : '&') + pair(key, value);
+    }
+  } else if (single) {
+    for (const key of Object.keys(single)) out += (out === '' ? '' : '&') + pair(key, single[key]);
+  }
+  return out;
+}
+
+/** Splits a raw query on `&` and the first `=`, keeping keys and values exactly as sent. */
+export function splitRawQuery(rawQuery: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (rawQuery === '') return out;
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    out.push(eq === -1 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]);
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { HttpResponse } from './http.js';
+
+/**
+ * The serialized size of a result, in bytes. Counting exactly costs a `JSON.stringify`, so it
+ * is only done when a cheap upper bound says the result could be near the limit.
+ */
+export function resultSize(result: { body?: string | null }, limit: number): number {
+  const body = typeof result.body === 'string' ? result.body : '';
+  // Each UTF-16 unit of the body serializes to at most 6 bytes; headers stay far below the rest.
+  if (body.length * 6 + 64 * 1024 < limit) return 0;
+  return Buffer.byteLength(JSON.stringify(result));
+}
+
+function accepts(acceptEncoding: string, coding: string): boolean {
+  for (const part of acceptEncoding.split(',')) {
+    const [name, ...params] = part.split(';');
+    const token = name.trim().toLowerCase();
+    if (token !== coding && token !== '*') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+/**
+ * Compresses a response the client accepts compressed (gzip, else br) and that is not encoded
+ * already; `undefined` when neither applies.
+ */
+export function compressResponse(
+  response: HttpResponse,
+  acceptEncoding: string | undefined,
+): HttpResponse | undefined {
+  if (acceptEncoding === undefined || response.body.length === 0) return undefined;
+  const headers = response.headers;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'content-encoding') return undefined;
+  let coding: string;
+  let body: Buffer;
+  if (accepts(acceptEncoding, 'gzip')) {
+    coding = 'gzip';
+    body = gzipSync(response.body);
+  } else if (accepts(acceptEncoding, 'br')) {
+    coding = 'br';
+    body = brotliCompressSync(response.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
+  } else {
+    return undefined;
+  }
+  const out: string[] = [];
+  let vary = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    let value = headers[i + 1];
+    if (name === 'content-length') value = String(body.length);
+    if (name === 'vary') {
+      vary = true;
+      if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(value)) value = `${value}, Accept-Encoding`;
+    }
+    out.push(name, value);
+  }
+  out.push('content-encoding', coding);
+  if (!vary) out.push('vary', 'Accept-Encoding');
+  return { status: response.status, reason: response.reason, headers: out, body };
+}
