@@ -1,3 +1,4 @@
+export { type KoaContextLike, toKoa } from './adapters/koa.js';
 export {
   type AlbHandler,
   type App,
@@ -9,7 +10,16 @@ export {
   type ToLambdaOptions,
   toLambda,
 } from './adapters/lambda.js';
+export { toExpress, toListener } from './adapters/node.js';
 export { type BinaryOption, type BinaryPredicate, defaultIsBinary } from './lib/binary.js';
+export {
+  ALB_REQUEST_LIMIT,
+  type AlbEmulatorOptions,
+  createAlbEvent,
+  createHealthCheckEvent,
+  type EventRequest,
+  REASON_HEADER,
+} from './lib/emulate.js';
 export {
   InvalidAppError,
   InvalidOptionError,
@@ -18,4 +28,6 @@ export {
   UnsupportedEventError,
 } from './lib/errors.js';
 export { MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from './lib/formats/alb.js';
+export { type ContextOptions, createContext } from './lib/invoke/context.js';
+export type { InvocationError, LambdaHandler, NodeRuntime } from './lib/invoke/invoke.js';
 export type { LogEntry, LogHook } from './lib/log.js';

@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ALBEvent } from 'aws-lambda';
+import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
+import type { LambdaHandler } from '../lib/invoke/invoke.js';
+
+/** The part of a Koa context the middleware uses (Koa 2 and 3). */
+export interface KoaContextLike {
+  req: IncomingMessage;
+  res: ServerResponse;
+  originalUrl: string;
+  respond?: boolean;
+  request: { rawBody?: unknown };
+}
+
+/**
+ * A Lambda handler as Koa (2 or 3) middleware behind an emulated ALB. It answers every request
+ * that reaches it, writing to `ctx.res` directly (`ctx.respond = false`), so mount it on the
+ * routes it owns and before any body parser (a parser's `ctx.request.rawBody` is used if set).
+ *
+ * @example
+ * app.use(toKoa(handler, { multiValueHeaders: true }));
+ */
+export function toKoa(
+  handler: LambdaHandler<ALBEvent>,
+  options: AlbEmulatorOptions = {},
+): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void> {
+  const emulate = createAlbEmulator(handler, options);
+  return async (ctx) => {
+    ctx.respond = false;
+    await emulate(ctx.req, ctx.res, { url: ctx.originalUrl, rawBody: ctx.request.rawBody });
+  };
+}

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ALBEvent } from 'aws-lambda';
+import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
+import type { LambdaHandler } from '../lib/invoke/invoke.js';
+
+/**
+ * A Lambda handler as a Node request listener behind an emulated ALB, for
+ * `http.createServer(toListener(handler))` and `supertest(toListener(handler))`.
+ *
+ * @example
+ * import http from 'node:http';
+ * import { toListener } from 'lambda-bridge';
+ * import { handler } from './handler.js';
+ * http.createServer(toListener(handler, { multiValueHeaders: true })).listen(3000, '127.0.0.1');
+ */
+export function toListener(
+  handler: LambdaHandler<ALBEvent>,
+  options: AlbEmulatorOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const emulate = createAlbEmulator(handler, options);
+  return (req, res) =>
+    emulate(req, res).catch((error: unknown) => {
+      // Only a bug in the bridge itself gets here; the client still gets an answer.
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+      }
+      res.end(`lambda-bridge failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+}
+
+type Next = (error?: unknown) => void;
+
+/**
+ * A Lambda handler as Express (4 or 5) or Connect middleware behind an emulated ALB. Mounted
+ * under a prefix (`app.use('/api', …)`), the event `path` is the full original path, as an ALB
+ * sends it; `stripPrefix` removes a prefix. Mount it before any body parser.
+ *
+ * @example
+ * app.use('/api', toExpress(handler));
+ */
+export function toExpress(
+  handler: LambdaHandler<ALBEvent>,
+  options: AlbEmulatorOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
+  const emulate = createAlbEmulator(handler, options);
+  return (req, res, next) => {
+    emulate(req, res).catch(next);
+  };
+}

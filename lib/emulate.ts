@@ -1,0 +1,484 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ALBEvent, Context } from 'aws-lambda';
+import { albErrorPage } from './alb-pages.js';
+import { describe, InvalidOptionError } from './errors.js';
+import { finalizeResponse } from './finalize.js';
+import {
+  type AlbTargetSettings,
+  albEventFromRequest,
+  newTraceId,
+  responseFromAlbResult,
+  withAlbHeaders,
+} from './formats/alb-reverse.js';
+import { hasInvalidValueChar } from './headers.js';
+import type { HttpRequest, HttpResponse } from './http.js';
+import { type ContextOptions, checkContextOptions, createContext } from './invoke/context.js';
+import { invoke, type LambdaHandler, type NodeRuntime } from './invoke/invoke.js';
+import { type LogHook, safeLog, stderrWarnings } from './log.js';
+
+/** The largest request body an ALB passes to a Lambda target, in bytes (contract 3). */
+export const ALB_REQUEST_LIMIT = 1024 * 1024;
+
+export interface AlbEmulatorOptions extends ContextOptions {
+  /**
+   * The target group attribute `lambda.multi_value_headers.enabled`: the event carries
+   * `multiValueHeaders` and `multiValueQueryStringParameters`, and the result must use
+   * `multiValueHeaders`.
+   * @default false
+   */
+  multiValueHeaders?: boolean;
+  /** @default `arn:aws:elasticloadbalancing:<region>:<accountId>:targetgroup/<functionName>/0123456789abcdef` */
+  targetGroupArn?: string;
+  /**
+   * Reject with 502 every result a real ALB rejects. When `false`, results that can be read
+   * (a numeric-string status, non-string header values, the other mode's header field, `null`
+   * fields) are served with a warning.
+   * @default true
+   */
+  strict?: boolean;
+  /** A path prefix removed from `event.path` (the ALB itself sends the full path). @default none */
+  stripPrefix?: string;
+  /**
+   * Whether an answer the emulated ALB generates (502 and the other error pages) carries the
+   * reason in an `x-lambda-bridge-reason` header. The body is always the ALB's own page.
+   * @default true
+   */
+  diagnostics?: boolean;
+  /** The runtime whose handler rules apply; `'nodejs24.x'` fails callback-style handlers. @default 'nodejs22.x' */
+  runtime?: NodeRuntime;
+  /** Send `START`, `END` and `REPORT` lines for every invocation to the log hook. @default false */
+  logInvocations?: boolean;
+  /** Receives warnings, 502 reasons and (with `logInvocations`) invocation lines. @default warnings on stderr */
+  log?: LogHook;
+}
+
+/** What an adapter knows about the request beyond the Node objects. */
+export interface RequestHints {
+  /** The request target as the client sent it, before a router stripped a mount prefix. */
+  url?: string;
+  /** The raw body bytes, when a body parser mounted earlier kept them. */
+  rawBody?: unknown;
+}
+
+/** The request as a test builds it for `createAlbEvent`. */
+export interface EventRequest {
+  /** @default 'GET' */
+  method?: string;
+  /** Path and query, as sent: `/orders?id=7`. @default '/' */
+  url?: string;
+  /** An object, or a flat `[name, value, …]` list that may repeat names. @default {} */
+  headers?: Record<string, string | readonly string[]> | readonly string[];
+  /** @default empty */
+  body?: string | Uint8Array;
+  /** The client address the ALB appends to `x-forwarded-for`. @default '127.0.0.1' */
+  remoteAddress?: string;
+  /** The listener protocol. @default 'http' */
+  protocol?: 'http' | 'https';
+  /** The listener port. @default 80 for http, 443 for https */
+  port?: number;
+}
+
+export const REASON_HEADER = 'x-lambda-bridge-reason';
+const URL_LIMIT = 16 * 1024;
+const FORWARDED_HOPS_LIMIT = 30;
+
+interface Settings {
+  target: AlbTargetSettings;
+  strict: boolean;
+  stripPrefix: string | undefined;
+  diagnostics: boolean;
+  runtime: NodeRuntime;
+  timeout: number;
+  logInvocations: boolean;
+  log: LogHook;
+  context: ContextOptions;
+}
+
+function checkOptions(options: AlbEmulatorOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(`Options must be an object; got ${describe(options)}.`);
+  }
+  checkContextOptions(options);
+  for (const name of ['multiValueHeaders', 'strict', 'diagnostics', 'logInvocations'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
+      throw new InvalidOptionError(
+        `The "${name}" option is true or false; it got ${describe(options[name])}.`,
+      );
+    }
+  }
+  if (
+    options.runtime !== undefined &&
+    !['nodejs20.x', 'nodejs22.x', 'nodejs24.x'].includes(options.runtime)
+  ) {
+    throw new InvalidOptionError(
+      `The "runtime" option is 'nodejs20.x', 'nodejs22.x' or 'nodejs24.x'; it got ${describe(options.runtime)}.`,
+    );
+  }
+  if (
+    options.stripPrefix !== undefined &&
+    (typeof options.stripPrefix !== 'string' || !options.stripPrefix.startsWith('/'))
+  ) {
+    throw new InvalidOptionError(
+      `The "stripPrefix" option is a path that starts with "/"; it got ${describe(options.stripPrefix)}.`,
+    );
+  }
+  if (
+    options.targetGroupArn !== undefined &&
+    (typeof options.targetGroupArn !== 'string' || !options.targetGroupArn.startsWith('arn:'))
+  ) {
+    throw new InvalidOptionError(
+      `The "targetGroupArn" option is an ARN; it got ${describe(options.targetGroupArn)}.`,
+    );
+  }
+  if (options.log !== undefined && typeof options.log !== 'function') {
+    throw new InvalidOptionError(
+      `The "log" option is a function (entry) => void; it got ${describe(options.log)}.`,
+    );
+  }
+}
+
+function targetOf(options: AlbEmulatorOptions): AlbTargetSettings {
+  const region = options.region ?? 'us-east-1';
+  const account = options.accountId ?? '123456789012';
+  const name = (options.functionName ?? 'local-function').slice(0, 32);
+  return {
+    multiValue: options.multiValueHeaders === true,
+    targetGroupArn:
+      options.targetGroupArn ??
+      `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}/0123456789abcdef`,
+  };
+}
+
+function settingsOf(options: AlbEmulatorOptions): Settings {
+  checkOptions(options);
+  return {
+    target: targetOf(options),
+    strict: options.strict !== false,
+    stripPrefix: options.stripPrefix?.replace(/\/+$/, ''),
+    diagnostics: options.diagnostics !== false,
+    runtime: options.runtime ?? 'nodejs22.x',
+    timeout: options.timeout ?? 3000,
+    logInvocations: options.logInvocations === true,
+    log: options.log ?? stderrWarnings,
+    context: {
+      functionName: options.functionName,
+      functionVersion: options.functionVersion,
+      memorySize: options.memorySize,
+      region: options.region,
+      accountId: options.accountId,
+      timeout: options.timeout,
+    },
+  };
+}
+
+function splitUrl(url: string): [string, string] {
+  const q = url.indexOf('?');
+  return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+function lowerNames(raw: readonly string[]): string[] {
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i += 2) {
+    out[i] = raw[i].toLowerCase();
+    out[i + 1] = raw[i + 1];
+  }
+  return out;
+}
+
+function stripPrefix(path: string, prefix: string | undefined): string {
+  if (!prefix || !path.startsWith(prefix)) return path;
+  const rest = path.slice(prefix.length);
+  if (rest === '') return '/';
+  return rest.charCodeAt(0) === 47 ? rest : path;
+}
+
+function peerAddress(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * Builds the exact event the middleware would pass to the handler for a request, ALB headers
+ * (`x-forwarded-*`, a fresh `x-amzn-trace-id`) included.
+ *
+ * @example
+ * const event = createAlbEvent({ method: 'POST', url: '/orders?id=7', headers: { 'content-type': 'application/json' }, body: '{}' });
+ * const result = await handler(event, createContext());
+ */
+export function createAlbEvent(request: EventRequest = {}, options: AlbEmulatorOptions = {}): ALBEvent {
+  const settings = settingsOf(options);
+  const [path, rawQuery] = splitUrl(request.url ?? '/');
+  const given = request.headers ?? {};
+  const headers: string[] = [];
+  if (Array.isArray(given)) {
+    for (let i = 0; i + 1 < given.length; i += 2)
+      headers.push(String(given[i]).toLowerCase(), String(given[i + 1]));
+  } else {
+    for (const [name, value] of Object.entries(given as Record<string, string | readonly string[]>)) {
+      for (const item of typeof value === 'string' ? [value] : value) headers.push(name.toLowerCase(), item);
+    }
+  }
+  const body =
+    request.body === undefined
+      ? Buffer.alloc(0)
+      : typeof request.body === 'string'
+        ? Buffer.from(request.body, 'utf8')
+        : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+  const http: HttpRequest = {
+    method: (request.method ?? 'GET').toUpperCase(),
+    path: stripPrefix(path || '/', settings.stripPrefix),
+    rawQuery,
+    headers,
+    body,
+    remoteAddress: request.remoteAddress ?? '127.0.0.1',
+    remotePort: undefined,
+    protocol: request.protocol ?? 'http',
+    port: request.port,
+  };
+  http.headers = withAlbHeaders(http, newTraceId());
+  return albEventFromRequest(http, settings.target);
+}
+
+/** The health-check event a target group sends (contract 1.6), in the options' header mode. */
+export function createHealthCheckEvent(options: AlbEmulatorOptions = {}): ALBEvent {
+  const { target } = settingsOf(options);
+  const base = {
+    requestContext: { elb: { targetGroupArn: target.targetGroupArn } },
+    httpMethod: 'GET',
+    path: '/',
+    body: '',
+    isBase64Encoded: false,
+  };
+  return target.multiValue
+    ? {
+        ...base,
+        multiValueQueryStringParameters: {},
+        multiValueHeaders: { 'user-agent': ['ELB-HealthChecker/2.0'] },
+      }
+    : { ...base, queryStringParameters: {}, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } };
+}
+
+type BodyReading = Buffer | 'too-large' | 'consumed' | 'aborted';
+
+function declaresBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Raw bytes a body parser kept: a Buffer body (`express.raw()`), or a `rawBody` string or Buffer. */
+function keptBody(req: IncomingMessage, hints: RequestHints | undefined): Buffer | undefined {
+  const held = req as { rawBody?: unknown; body?: unknown };
+  for (const raw of [hints?.rawBody, held.rawBody, held.body]) if (Buffer.isBuffer(raw)) return raw;
+  for (const raw of [hints?.rawBody, held.rawBody])
+    if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
+  return undefined;
+}
+
+function readBody(req: IncomingMessage, hints: RequestHints | undefined): Promise<BodyReading> | BodyReading {
+  if (req.readableEnded || req.readableDidRead) {
+    const kept = keptBody(req, hints);
+    if (kept !== undefined) return kept.length > ALB_REQUEST_LIMIT ? 'too-large' : kept;
+    return declaresBody(req) ? 'consumed' : Buffer.alloc(0);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > ALB_REQUEST_LIMIT) return 'too-large';
+  return new Promise<BodyReading>((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      req.removeListener('aborted', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > ALB_REQUEST_LIMIT) {
+        cleanup();
+        req.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    const onError = () => {
+      cleanup();
+      resolve('aborted');
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onError);
+  });
+}
+
+function send(res: ServerResponse, response: HttpResponse, close = false): void {
+  if (res.headersSent || res.writableEnded) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  for (const stale of [
+    'content-length',
+    'content-type',
+    'content-encoding',
+    'content-language',
+    'content-range',
+    'etag',
+    'last-modified',
+  ]) {
+    res.removeHeader(stale);
+  }
+  res.statusCode = response.status;
+  if (response.reason !== undefined) res.statusMessage = response.reason;
+  const headers = response.headers;
+  const grouped = new Map<string, string | string[]>();
+  for (let i = 0; i < headers.length; i += 2) {
+    const prev = grouped.get(headers[i]);
+    if (prev === undefined) grouped.set(headers[i], headers[i + 1]);
+    else if (Array.isArray(prev)) prev.push(headers[i + 1]);
+    else grouped.set(headers[i], [prev, headers[i + 1]]);
+  }
+  for (const [name, value] of grouped) res.setHeader(name, value);
+  if (close) res.setHeader('connection', 'close');
+  if (response.body.length > 0) res.end(response.body);
+  else res.end();
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/[\r\n]+/g, ' ');
+  const safe = hasInvalidValueChar(line) ? line.replace(/[^\t\x20-\x7e]/g, '?') : line;
+  return safe.length > 512 ? `${safe.slice(0, 509)}...` : safe;
+}
+
+/** The request-handling core shared by `toListener`, `toExpress` and `toKoa`. */
+export type AlbEmulator = (req: IncomingMessage, res: ServerResponse, hints?: RequestHints) => Promise<void>;
+
+/**
+ * Puts an emulated ALB in front of a Lambda handler: each request becomes the event an ALB
+ * would send, the handler runs with a Lambda context and the runtime's rules, and its result
+ * is checked and answered as the ALB answers it, rejections included.
+ */
+export function createAlbEmulator(
+  handler: LambdaHandler<ALBEvent>,
+  options: AlbEmulatorOptions = {},
+): AlbEmulator {
+  if (typeof handler !== 'function') {
+    throw new InvalidOptionError(
+      `The handler must be a function (event, context) => result; it got ${describe(handler)}.`,
+    );
+  }
+  const s = settingsOf(options);
+  const rules = { strict: s.strict, multiValue: s.target.multiValue };
+
+  return async (req, res, hints) => {
+    const warn = (code: string, message: string, requestId?: string) =>
+      safeLog(s.log, { level: 'warn', code, message, requestId });
+    const reject = (status: number, code: string, reason: string, id?: string, close = false) => {
+      warn(code, `answered ${status}: ${reason}`, id);
+      const page = albErrorPage(status);
+      if (s.diagnostics) page.headers.push(REASON_HEADER, oneLine(reason));
+      send(res, page, close);
+    };
+
+    const method = req.method ?? 'GET';
+    const url = hints?.url ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    if (method === 'TRACE')
+      return reject(405, 'METHOD_NOT_ALLOWED', 'an ALB answers TRACE requests itself with 405');
+    if (req.headers.upgrade !== undefined) {
+      return reject(
+        400,
+        'UPGRADE_REJECTED',
+        'an ALB does not pass WebSocket or other upgrade requests to a Lambda target',
+      );
+    }
+    if (url.length > URL_LIMIT)
+      return reject(414, 'URL_TOO_LONG', `the request line is over the ALB's ${URL_LIMIT}-byte limit`);
+    const xff = req.headers['x-forwarded-for'];
+    if (typeof xff === 'string' && xff.split(',').length >= FORWARDED_HOPS_LIMIT + 1) {
+      return reject(
+        463,
+        'TOO_MANY_FORWARDED_HOPS',
+        `x-forwarded-for holds more than ${FORWARDED_HOPS_LIMIT} addresses`,
+      );
+    }
+
+    const reading = readBody(req, hints);
+    const body = reading instanceof Promise ? await reading : reading;
+    if (body === 'aborted') return;
+    if (body === 'too-large') {
+      return reject(
+        413,
+        'REQUEST_TOO_LARGE',
+        `the request body is over the ALB's ${ALB_REQUEST_LIMIT}-byte limit; the handler was not invoked`,
+        undefined,
+        true,
+      );
+    }
+    if (body === 'consumed') {
+      const message =
+        'lambda-bridge: the request body was already read by a body parser mounted before the Lambda handler, and its raw bytes are not available. Mount the handler before express.json()/express.urlencoded() (or any body parser), or keep the raw bytes in req.rawBody.';
+      warn('BODY_CONSUMED', message);
+      send(res, {
+        status: 500,
+        reason: undefined,
+        headers: ['content-type', 'text/plain; charset=utf-8'],
+        body: Buffer.from(message),
+      });
+      return;
+    }
+
+    const [rawPath, rawQuery] = splitUrl(url);
+    const request: HttpRequest = {
+      method,
+      path: stripPrefix(rawPath, s.stripPrefix),
+      rawQuery,
+      headers: lowerNames(req.rawHeaders),
+      body,
+      remoteAddress: peerAddress(req.socket?.remoteAddress),
+      remotePort: req.socket?.remotePort,
+      protocol: (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http',
+      port: req.socket?.localPort,
+    };
+    request.headers = withAlbHeaders(request, newTraceId());
+    const event = albEventFromRequest(request, s.target);
+    const context: Context = createContext(s.context);
+    const id = context.awsRequestId;
+    const info = (code: string, message: string) => {
+      if (s.logInvocations) safeLog(s.log, { level: 'info', code, message, requestId: id });
+    };
+    info('START', `START RequestId: ${id} Version: ${context.functionVersion}`);
+    const outcome = await invoke(handler as LambdaHandler, event, context, {
+      timeout: s.timeout,
+      runtime: s.runtime,
+      warn: (message) => warn('RUNTIME', message, id),
+    });
+    info('END', `END RequestId: ${id}`);
+    const duration = outcome.duration;
+    info(
+      'REPORT',
+      `REPORT RequestId: ${id}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${context.memoryLimitInMB} MB\tMax Memory Used: ${Math.round(process.memoryUsage.rss() / 1048576)} MB`,
+    );
+
+    if (!outcome.ok) {
+      const { error } = outcome;
+      const reason = outcome.timedOut
+        ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
+        : `the handler failed: ${error.errorType}: ${error.errorMessage}`;
+      warn(
+        outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR',
+        `answered 502: ${reason}${error.trace.length > 1 ? `\n${error.trace.join('\n')}` : ''}`,
+        id,
+      );
+      const page = albErrorPage(502);
+      if (s.diagnostics) page.headers.push(REASON_HEADER, oneLine(reason));
+      return send(res, page);
+    }
+    const read = responseFromAlbResult(outcome.result, rules, Buffer.byteLength(outcome.json));
+    for (const warning of read.warnings) warn('RESULT', warning, id);
+    if (!read.ok) return reject(502, 'INVALID_RESULT', `invalid result: ${read.reason}`, id);
+    send(res, finalizeResponse(read.response, method));
+  };
+}

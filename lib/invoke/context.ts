@@ -1,0 +1,121 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { describe, InvalidOptionError } from '../errors.js';
+
+export interface ContextOptions {
+  /** @default 'local-function' */
+  functionName?: string;
+  /** @default '$LATEST' */
+  functionVersion?: string;
+  /** Memory size in MB. @default 128 */
+  memorySize?: number;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** The 12-digit account id in ARNs. @default '123456789012' */
+  accountId?: string;
+  /** The function timeout in milliseconds; `getRemainingTimeInMillis()` counts down from it. @default 3000 */
+  timeout?: number;
+  /** @default a fresh UUID */
+  awsRequestId?: string;
+}
+
+/** How a context reports completion through its legacy `done`/`succeed`/`fail` methods. */
+export type CompletionSink = (error: unknown, result?: unknown) => void;
+
+const SINK = Symbol('lambda-bridge.context-sink');
+
+type WiredContext = Context & { [SINK]?: CompletionSink };
+
+function checkName(value: unknown, option: string): void {
+  if (value !== undefined && (typeof value !== 'string' || value === '' || /[\s:]/.test(value))) {
+    throw new InvalidOptionError(
+      `The "${option}" option is a non-empty name without spaces or colons; it got ${describe(value)}.`,
+    );
+  }
+}
+
+/** Checks the options a context is built from; throws `InvalidOptionError` naming the bad one. */
+export function checkContextOptions(options: ContextOptions): void {
+  checkName(options.functionName, 'functionName');
+  checkName(options.functionVersion, 'functionVersion');
+  checkName(options.region, 'region');
+  if (options.accountId !== undefined && !/^\d{12}$/.test(String(options.accountId))) {
+    throw new InvalidOptionError(
+      `The "accountId" option is 12 digits; it got ${describe(options.accountId)}.`,
+    );
+  }
+  if (
+    options.memorySize !== undefined &&
+    !(Number.isInteger(options.memorySize) && options.memorySize >= 128 && options.memorySize <= 10240)
+  ) {
+    throw new InvalidOptionError(
+      `The "memorySize" option is a whole number of MB from 128 to 10240; it got ${describe(options.memorySize)}.`,
+    );
+  }
+  if (
+    options.timeout !== undefined &&
+    !(typeof options.timeout === 'number' && options.timeout > 0 && Number.isFinite(options.timeout))
+  ) {
+    throw new InvalidOptionError(
+      `The "timeout" option is a positive number of milliseconds; it got ${describe(options.timeout)}.`,
+    );
+  }
+}
+
+function logStreamName(now: Date, version: string): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
+  return `${day}/[${version}]${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * A Lambda context as the Node.js runtime builds it (contract 5.2): `memoryLimitInMB` is a
+ * string, `getRemainingTimeInMillis()` counts down live from `timeout`, and
+ * `callbackWaitsForEmptyEventLoop` defaults to `true`.
+ *
+ * @example
+ * const context = createContext({ functionName: 'orders', timeout: 10_000 });
+ * const result = await handler(createAlbEvent({ url: '/orders' }), context);
+ */
+export function createContext(options: ContextOptions = {}): Context {
+  checkContextOptions(options);
+  const functionName = options.functionName ?? 'local-function';
+  const version = options.functionVersion ?? '$LATEST';
+  const region = options.region ?? 'us-east-1';
+  const account = options.accountId ?? '123456789012';
+  const now = Date.now();
+  const deadline = now + (options.timeout ?? 3000);
+  let waits = true;
+  const context: WiredContext = {
+    functionName,
+    functionVersion: version,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${functionName}`,
+    memoryLimitInMB: String(options.memorySize ?? 128),
+    awsRequestId: options.awsRequestId ?? randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: logStreamName(new Date(now), version),
+    identity: undefined,
+    clientContext: undefined,
+    get callbackWaitsForEmptyEventLoop() {
+      return waits;
+    },
+    set callbackWaitsForEmptyEventLoop(value: boolean) {
+      waits = value;
+    },
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done(error?: Error | string | null, result?: unknown) {
+      context[SINK]?.(error ?? null, result);
+    },
+    fail(error: Error | string) {
+      context[SINK]?.(error ?? 'handled');
+    },
+    succeed(result: unknown) {
+      context[SINK]?.(null, result);
+    },
+  };
+  return context;
+}
+
+/** Routes a context's `done`/`succeed`/`fail` to the invocation that uses it. */
+export function wireContext(context: Context, sink: CompletionSink): void {
+  (context as WiredContext)[SINK] = sink;
+}
