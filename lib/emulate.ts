@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent, Context } from 'aws-lambda';
+import type { ALBEvent } from 'aws-lambda';
 import { albErrorPage } from './alb-pages.js';
 import { describe, InvalidOptionError } from './errors.js';
 import { finalizeResponse } from './finalize.js';
@@ -13,7 +14,7 @@ import {
 import { hasInvalidValueChar } from './headers.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { type ContextOptions, checkContextOptions, createContext } from './invoke/context.js';
-import { invoke, type LambdaHandler, type NodeRuntime } from './invoke/invoke.js';
+import { invoke, type LambdaHandler, type NodeRuntime, type Outcome } from './invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from './log.js';
 
 /** The largest request body an ALB passes to a Lambda target, in bytes (contract 3). */
@@ -347,6 +348,15 @@ function send(res: ServerResponse, response: HttpResponse, close = false): void 
   else res.end();
 }
 
+/** The `REPORT` line the Lambda service logs after every invocation. */
+export function reportLine(id: string, outcome: Outcome, memorySize: number): string {
+  const { duration } = outcome;
+  const used = outcome.maxMemoryUsedMB ?? Math.round(process.memoryUsage.rss() / 1048576);
+  const init =
+    outcome.initDuration === undefined ? '' : `\tInit Duration: ${outcome.initDuration.toFixed(2)} ms`;
+  return `REPORT RequestId: ${id}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${memorySize} MB\tMax Memory Used: ${used} MB${init}`;
+}
+
 function oneLine(text: string): string {
   const line = text.replace(/[\r\n]+/g, ' ');
   const safe = hasInvalidValueChar(line) ? line.replace(/[^\t\x20-\x7e]/g, '?') : line;
@@ -355,6 +365,17 @@ function oneLine(text: string): string {
 
 /** The request-handling core shared by `toListener`, `toExpress` and `toKoa`. */
 export type AlbEmulator = (req: IncomingMessage, res: ServerResponse, hints?: RequestHints) => Promise<void>;
+
+/** One invocation as the front end asks for it. */
+export interface InvokeRequest {
+  event: ALBEvent;
+  awsRequestId: string;
+  /** Reports a runtime warning for this invocation. */
+  warn(message: string): void;
+}
+
+/** Runs one invocation: in this process, or in an isolated execution environment. */
+export type Invoker = (call: InvokeRequest) => Promise<Outcome>;
 
 /**
  * Puts an emulated ALB in front of a Lambda handler: each request becomes the event an ALB
@@ -371,7 +392,24 @@ export function createAlbEmulator(
     );
   }
   const s = settingsOf(options);
+  const invoker: Invoker = ({ event, awsRequestId, warn }) =>
+    invoke(handler as LambdaHandler, event, createContext({ ...s.context, awsRequestId }), {
+      timeout: s.timeout,
+      runtime: s.runtime,
+      warn,
+    });
+  return frontEnd(invoker, s);
+}
+
+/** The emulated ALB in front of any invoker (the dev server passes its pool of environments). */
+export function createAlbFrontEnd(invoker: Invoker, options: AlbEmulatorOptions = {}): AlbEmulator {
+  return frontEnd(invoker, settingsOf(options));
+}
+
+function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
   const rules = { strict: s.strict, multiValue: s.target.multiValue };
+  const version = s.context.functionVersion ?? '$LATEST';
+  const memory = s.context.memorySize ?? 128;
 
   return async (req, res, hints) => {
     const warn = (code: string, message: string, requestId?: string) =>
@@ -444,23 +482,18 @@ export function createAlbEmulator(
     };
     request.headers = withAlbHeaders(request, newTraceId());
     const event = albEventFromRequest(request, s.target);
-    const context: Context = createContext(s.context);
-    const id = context.awsRequestId;
+    const id = randomUUID();
     const info = (code: string, message: string) => {
       if (s.logInvocations) safeLog(s.log, { level: 'info', code, message, requestId: id });
     };
-    info('START', `START RequestId: ${id} Version: ${context.functionVersion}`);
-    const outcome = await invoke(handler as LambdaHandler, event, context, {
-      timeout: s.timeout,
-      runtime: s.runtime,
+    info('START', `START RequestId: ${id} Version: ${version}`);
+    const outcome = await invoker({
+      event,
+      awsRequestId: id,
       warn: (message) => warn('RUNTIME', message, id),
     });
     info('END', `END RequestId: ${id}`);
-    const duration = outcome.duration;
-    info(
-      'REPORT',
-      `REPORT RequestId: ${id}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${context.memoryLimitInMB} MB\tMax Memory Used: ${Math.round(process.memoryUsage.rss() / 1048576)} MB`,
-    );
+    info('REPORT', reportLine(id, outcome, memory));
 
     if (!outcome.ok) {
       const { error } = outcome;

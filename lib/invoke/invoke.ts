@@ -26,9 +26,18 @@ export interface InvocationError {
   trace: string[];
 }
 
+interface Measures {
+  /** Milliseconds the handler ran. */
+  duration: number;
+  /** Set by an isolated environment: its peak memory, in MB. */
+  maxMemoryUsedMB?: number;
+  /** Set on the first invocation of an isolated environment: the module load time, in ms. */
+  initDuration?: number;
+}
+
 export type Outcome =
-  | { ok: true; result: unknown; json: string; duration: number }
-  | { ok: false; error: InvocationError; timedOut: boolean; duration: number };
+  | ({ ok: true; result: unknown; json: string } & Measures)
+  | ({ ok: false; error: InvocationError; timedOut: boolean } & Measures);
 
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
