@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
+import type { LogEntry } from '../lib/log.js';
+import { type DevServer, type ServeOptions, serve } from './serve.js';
+
+export const USAGE = `Usage: lambda-bridge serve <handler-file>[#export] [options]
+
+Serves a Lambda handler locally behind an emulated Application Load Balancer.
+
+Options:
+  --port <n>            port to listen on; 0 picks a free one (default 3000)
+  --host <address>      address to listen on (default 127.0.0.1)
+  --multi-value         enable lambda.multi_value_headers.enabled (default off)
+  --timeout <seconds>   function timeout (default 3)
+  --memory <MB>         function memory size (default 128)
+  --function-name <s>   function name (default: the handler file's name)
+  --region <s>          AWS region (default us-east-1)
+  --env-file <path>     dotenv file with variables for the handler
+  --watch               reload the handler when a file under its folder changes
+  --concurrency <n>     most execution environments at once; more requests wait (default 10)
+  --no-isolate          run the handler in the server process (shared state; for debugging)
+  --no-strict           serve results a real ALB rejects, with a warning
+  --json                log one JSON object per line
+  --help                show this help
+  --version             print the version`;
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  color: boolean;
+}
+
+/** Reads the command line into serve options; throws `InvalidOptionError` with a one-line reason. */
+export type CliCommand =
+  | { command: 'help' }
+  | { command: 'version' }
+  | { command: 'serve'; options: ServeOptions; json: boolean };
+
+export function parseCli(argv: readonly string[]): CliCommand {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'multi-value': { type: 'boolean' },
+        timeout: { type: 'string' },
+        memory: { type: 'string' },
+        'function-name': { type: 'string' },
+        region: { type: 'string' },
+        'env-file': { type: 'string' },
+        watch: { type: 'boolean' },
+        concurrency: { type: 'string' },
+        'no-isolate': { type: 'boolean' },
+        'no-strict': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    const message = (error as Error).message.split('. ')[0].split('\n')[0];
+    throw new InvalidOptionError(`${message} (see lambda-bridge --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+  const [command, handler, ...rest] = positionals;
+  if (command !== 'serve') {
+    throw new InvalidOptionError(
+      command === undefined
+        ? 'Missing command: lambda-bridge serve <handler-file>'
+        : `Unknown command "${command}"; the command is "serve".`,
+    );
+  }
+  if (handler === undefined)
+    throw new InvalidOptionError('Missing handler file: lambda-bridge serve <handler-file>[#export]');
+  if (rest.length > 0) throw new InvalidOptionError(`Unexpected argument "${rest[0]}".`);
+  const number = (name: string, min: number, whole: boolean): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (
+      typeof text !== 'string' ||
+      text.trim() === '' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      (whole && !Number.isInteger(value))
+    ) {
+      throw new InvalidOptionError(
+        `--${name} takes ${whole ? 'a whole number' : 'a number'} of at least ${min}; got "${String(text)}".`,
+      );
+    }
+    return value;
+  };
+  const timeout = number('timeout', 0.001, false);
+  const options: ServeOptions = {
+    handler,
+    port: number('port', 0, true) ?? 3000,
+    host: values.host as string | undefined,
+    multiValueHeaders: values['multi-value'] === true,
+    timeout: timeout === undefined ? undefined : Math.round(timeout * 1000),
+    memorySize: number('memory', 128, true),
+    functionName: values['function-name'] as string | undefined,
+    region: values.region as string | undefined,
+    envFile: values['env-file'] as string | undefined,
+    watch: values.watch === true,
+    concurrency: number('concurrency', 1, true),
+    isolate: values['no-isolate'] !== true,
+    strict: values['no-strict'] !== true,
+  };
+  if (options.port !== undefined && options.port > 65535)
+    throw new InvalidOptionError(`--port takes a port from 0 to 65535; got ${options.port}.`);
+  return { command: 'serve', options, json: values.json === true };
+}
+
+/** This package's version, from the nearest package.json named lambda-bridge above this module. */
+export function version(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (manifest.name === 'lambda-bridge') return manifest.version;
+    } catch {
+      // No package.json here; look one folder up.
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
+}
+
+const COLORS: Record<string, string> = {
+  warn: '\u001b[33m',
+  REQUEST: '\u001b[36m',
+  REPORT: '\u001b[2m',
+  RELOAD: '\u001b[35m',
+};
+
+function formatter(json: boolean, io: CliIo): (entry: LogEntry) => void {
+  return (entry) => {
+    if (json) {
+      io.out(JSON.stringify({ time: new Date().toISOString(), ...entry }));
+      return;
+    }
+    const text =
+      entry.code === 'REQUEST' && entry.requestId ? `${entry.message} ${entry.requestId}` : entry.message;
+    const line = entry.level === 'warn' ? `WARN ${text}` : text;
+    const color = io.color ? (COLORS[entry.level] ?? COLORS[entry.code]) : undefined;
+    const write = entry.level === 'warn' ? io.err : io.out;
+    write(color ? `${color}${line}\u001b[0m` : line);
+  };
+}
+
+/**
+ * Runs the command line. Resolves with an exit code for commands that end (help, version, bad
+ * arguments), or with the running server.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number | DevServer> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    io.err(`lambda-bridge: ${(error as Error).message}`);
+    return 2;
+  }
+  if (parsed.command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (parsed.command === 'version') {
+    io.out(version());
+    return 0;
+  }
+  const { options, json } = parsed;
+  try {
+    const server = await serve({ ...options, log: formatter(json, io) });
+    const mode = [
+      options.multiValueHeaders ? 'multi-value headers' : 'single-value headers',
+      `timeout ${(options.timeout ?? 3000) / 1000} s`,
+      options.isolate === false ? 'not isolated' : `up to ${options.concurrency ?? 10} environments`,
+      options.watch ? 'watching for changes' : undefined,
+    ].filter(Boolean);
+    const ready = `lambda-bridge: serving ${options.handler} at ${server.url} (ALB, ${mode.join(', ')})`;
+    io.out(
+      json
+        ? JSON.stringify({
+            time: new Date().toISOString(),
+            level: 'info',
+            code: 'LISTENING',
+            message: ready,
+            url: server.url,
+          })
+        : ready,
+    );
+    return server;
+  } catch (error) {
+    const known = error instanceof LambdaBridgeError;
+    io.err(`lambda-bridge: ${known ? error.message : (error as Error).stack}`);
+    return known && error.code !== 'LAMBDA_BRIDGE_PORT_IN_USE' ? 2 : 1;
+  }
+}

@@ -1,0 +1,318 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync, type FSWatcher, readFileSync, statSync, watch } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
+import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
+import { createContext } from '../lib/invoke/context.js';
+import { invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
+import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
+import { loadHandler } from '../lib/pool/load.js';
+import { EnvironmentPool } from '../lib/pool/pool.js';
+
+export interface ServeOptions
+  extends Pick<
+    AlbEmulatorOptions,
+    'multiValueHeaders' | 'strict' | 'stripPrefix' | 'diagnostics' | 'targetGroupArn' | 'accountId'
+  > {
+  /** The handler module, with an optional export name: `./handler.js` or `./src/api.ts#main`. */
+  handler: string;
+  /** `0` picks a free port. @default 3000 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The function timeout in milliseconds. @default 3000 */
+  timeout?: number;
+  /** The function memory size in MB; also the V8 heap limit of each isolated environment. @default 128 */
+  memorySize?: number;
+  /** @default the handler file's name */
+  functionName?: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** @default 'nodejs22.x' */
+  runtime?: NodeRuntime;
+  /** A dotenv file whose variables the handler sees. @default none */
+  envFile?: string;
+  /** More variables the handler sees (after `envFile`). @default {} */
+  env?: Record<string, string>;
+  /** Reload the handler when a file under its folder (not node_modules) changes. @default false */
+  watch?: boolean;
+  /** The most execution environments at once; further requests wait. @default 10 */
+  concurrency?: number;
+  /** Run each environment in a worker thread; `false` runs the handler in this process. @default true */
+  isolate?: boolean;
+  /** Receives request lines, START/END/REPORT lines, warnings and reload notices. @default nothing */
+  log?: LogHook;
+}
+
+export interface DevServer {
+  /** `http://<host>:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, lets requests in flight finish (at most `timeout`), stops the environments. */
+  close(): Promise<void>;
+}
+
+interface Target {
+  file: string;
+  exportName: string;
+}
+
+/** Splits `path#export` and checks that the file is there. */
+export function parseHandlerSpec(spec: string): Target {
+  if (typeof spec !== 'string' || spec === '') {
+    throw new InvalidOptionError(
+      `The handler is a module path such as ./handler.js or ./src/api.ts#main; got ${describe(spec)}.`,
+    );
+  }
+  const hash = spec.lastIndexOf('#');
+  const path = hash === -1 ? spec : spec.slice(0, hash);
+  const exportName = hash === -1 ? 'handler' : spec.slice(hash + 1);
+  const file = resolve(path);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new LambdaBridgeError(
+      'LAMBDA_BRIDGE_HANDLER_FILE_MISSING',
+      `The handler file ${file} does not exist.`,
+    );
+  }
+  if (!/^[A-Za-z_$][\w$]*$/.test(exportName)) {
+    throw new InvalidOptionError(
+      `The export name after "#" must be a JavaScript identifier; got ${JSON.stringify(exportName)}.`,
+    );
+  }
+  return { file, exportName };
+}
+
+/** The variables of a dotenv file. */
+export function readEnvFile(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new LambdaBridgeError(
+      'LAMBDA_BRIDGE_ENV_FILE_MISSING',
+      `The env file ${resolve(path)} cannot be read.`,
+    );
+  }
+  return parseEnv(text) as Record<string, string>;
+}
+
+function checkServeOptions(options: ServeOptions): void {
+  const { port, concurrency, host } = options;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new InvalidOptionError(
+      `The "port" option is a whole number from 0 to 65535; it got ${describe(port)}.`,
+    );
+  }
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new InvalidOptionError(
+      `The "concurrency" option is a whole number of at least 1; it got ${describe(concurrency)}.`,
+    );
+  }
+  if (host !== undefined && (typeof host !== 'string' || host === '')) {
+    throw new InvalidOptionError(`The "host" option is a host name or address; it got ${describe(host)}.`);
+  }
+}
+
+/**
+ * The local ALB dev server: serves a handler file behind an emulated ALB, each execution
+ * environment in its own worker thread, with real timeouts, crash recovery and reloads.
+ *
+ * @example
+ * const server = await serve({ handler: './handler.js', port: 0 });
+ * const response = await fetch(`${server.url}/hello`);
+ * await server.close();
+ */
+export async function serve(options: ServeOptions): Promise<DevServer> {
+  checkServeOptions(options);
+  const target = parseHandlerSpec(options.handler);
+  const functionName =
+    options.functionName ??
+    (basename(target.file, extname(target.file)).replace(/[^\w-]/g, '-') || 'local-function');
+  const timeout = options.timeout ?? 3000;
+  const memorySize = options.memorySize ?? 128;
+  const region = options.region ?? 'us-east-1';
+  const runtime = options.runtime ?? 'nodejs22.x';
+  const log = options.log ?? (() => {});
+  const emit = (entry: LogEntry) => safeLog(log, entry);
+  const contextOptions = { functionName, memorySize, region, timeout, accountId: options.accountId };
+  const lambdaEnv: Record<string, string> = {
+    ...(options.envFile ? readEnvFile(options.envFile) : {}),
+    ...(options.env ?? {}),
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    _HANDLER: `${basename(target.file, extname(target.file))}.${target.exportName}`,
+    LAMBDA_TASK_ROOT: dirname(target.file),
+    TZ: 'UTC',
+  };
+
+  let invoker: Invoker;
+  let reload: () => void;
+  let stop: () => Promise<void>;
+  if (options.isolate !== false) {
+    const pool = new EnvironmentPool({
+      data: { file: target.file, exportName: target.exportName, context: contextOptions, runtime },
+      env: { ...(process.env as Record<string, string>), ...lambdaEnv },
+      concurrency: options.concurrency ?? 10,
+      timeout,
+      memorySize,
+      onRetire: (reason) =>
+        emit({
+          level: 'info',
+          code: 'ENVIRONMENT_REPLACED',
+          message: `environment stopped (${reason}); the next request starts a fresh one`,
+        }),
+    });
+    invoker = ({ event, awsRequestId, warn }) => pool.invoke(awsRequestId, event, warn);
+    reload = () => pool.reload();
+    stop = () => pool.close();
+  } else {
+    // In this process: the variables are set here, and a reload re-imports the handler file itself.
+    Object.assign(process.env, lambdaEnv);
+    let version = 0;
+    let loaded: Promise<unknown> | undefined;
+    invoker = async ({ event, awsRequestId, warn }) => {
+      const started = performance.now();
+      loaded ??= loadHandler(target.file, target.exportName, version);
+      let handler: unknown;
+      try {
+        handler = await loaded;
+      } catch (error) {
+        loaded = undefined;
+        const err = error instanceof Error ? error : new Error(String(error));
+        return {
+          ok: false,
+          timedOut: false,
+          duration: performance.now() - started,
+          error: {
+            errorType: 'Runtime.ImportModuleError',
+            errorMessage: `Error: ${target.file}: ${err.message}`,
+            trace: err.stack?.split('\n') ?? [],
+          },
+        };
+      }
+      const context = createContext({ ...contextOptions, awsRequestId });
+      return invoke(handler as LambdaHandler, event, context, { timeout, runtime, warn });
+    };
+    reload = () => {
+      version++;
+      loaded = undefined;
+    };
+    stop = async () => {};
+  }
+
+  const requests = new AsyncLocalStorage<{ id?: string }>();
+  const frontEnd = createAlbFrontEnd(
+    (call) => {
+      const store = requests.getStore();
+      if (store) store.id = call.awsRequestId;
+      return invoker(call);
+    },
+    {
+      multiValueHeaders: options.multiValueHeaders,
+      strict: options.strict,
+      stripPrefix: options.stripPrefix,
+      diagnostics: options.diagnostics,
+      targetGroupArn: options.targetGroupArn,
+      accountId: options.accountId,
+      functionName,
+      memorySize,
+      region,
+      timeout,
+      runtime,
+      logInvocations: true,
+      log,
+    },
+  );
+
+  const inFlight = new Set<Promise<void>>();
+  const server: Server = createServer((req, res) => {
+    const started = performance.now();
+    const store: { id?: string } = {};
+    const done = requests
+      .run(store, () => frontEnd(req, res))
+      .then(
+        () => {
+          const ms = (performance.now() - started).toFixed(2);
+          emit({
+            level: 'info',
+            code: 'REQUEST',
+            message: `${req.method} ${req.url} ${res.statusCode} ${ms} ms`,
+            requestId: store.id,
+          });
+        },
+        (error: unknown) => {
+          emit({
+            level: 'warn',
+            code: 'SERVER_ERROR',
+            message: `lambda-bridge failed on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`,
+          });
+          if (!res.headersSent) res.statusCode = 500;
+          res.end();
+        },
+      );
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new LambdaBridgeError(
+            'LAMBDA_BRIDGE_PORT_IN_USE',
+            `Port ${options.port ?? 3000} on ${options.host ?? '127.0.0.1'} is in use; choose another with --port (0 picks a free one).`,
+          ),
+        );
+      } else reject(error);
+    });
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolvePromise());
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+
+  let watcher: FSWatcher | undefined;
+  if (options.watch) {
+    const root = dirname(target.file);
+    let pending: NodeJS.Timeout | undefined;
+    watcher = watch(root, { recursive: true }, (_type, name) => {
+      const file = String(name ?? '');
+      if (file === '' || file.split(/[\\/]/).some((part) => part === 'node_modules' || part.startsWith('.')))
+        return;
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        reload();
+        emit({ level: 'info', code: 'RELOAD', message: `reloading: ${file} changed` });
+      }, 50);
+    });
+  }
+
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        watcher?.close();
+        const stopped = new Promise<void>((done) => server.close(() => done()));
+        server.closeIdleConnections();
+        const grace = new Promise<void>((done) => setTimeout(done, timeout).unref());
+        await Promise.race([Promise.all(inFlight), grace]);
+        server.closeAllConnections();
+        await stop();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// The lambda-bridge command: `lambda-bridge serve <handler-file>[#export] [options]`.
+import { main } from '../dist/esm/adapters/cli.js';
+
+// Lambda's clock runs in UTC; the time zone is process-wide, so it is set before anything runs.
+process.env.TZ = 'UTC';
+
+const io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+};
+
+const outcome = await main(process.argv.slice(2), io);
+if (typeof outcome === 'number') {
+  process.exitCode = outcome;
+} else {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await outcome.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

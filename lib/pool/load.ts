@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LambdaBridgeError } from '../errors.js';
+import { poolUrl } from './here.js';
+
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+/** Whether a file needs a TypeScript loader. */
+export function isTypeScript(file: string): boolean {
+  return TYPESCRIPT.has(extname(file));
+}
+
+/**
+ * Where tsx's module API is installed: next to the handler, in the working directory, or next
+ * to this library; `undefined` when it is nowhere.
+ */
+export function findTsx(file: string): string | undefined {
+  for (const base of [file, `${process.cwd()}/`, poolUrl]) {
+    let manifest: string;
+    try {
+      manifest = createRequire(base).resolve('tsx/package.json');
+    } catch {
+      continue; // Not installed there; try the next place.
+    }
+    // The ESM entry of tsx's module API, as its exports map names it.
+    const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, unknown> };
+    const api = exports?.['./esm/api'] as { import?: string | { default?: string } } | undefined;
+    const entry = typeof api?.import === 'string' ? api.import : api?.import?.default;
+    if (entry) return pathToFileURL(join(dirname(manifest), entry)).href;
+  }
+  return undefined;
+}
+
+let registered = false;
+
+/** Registers tsx in this thread so that `import()` loads TypeScript. */
+export async function registerTypeScript(file: string): Promise<void> {
+  if (registered) return;
+  const api = findTsx(file);
+  if (api === undefined) {
+    throw new LambdaBridgeError(
+      'LAMBDA_BRIDGE_TSX_MISSING',
+      `${file} is TypeScript, which needs tsx to load: run "npm install --save-dev tsx" in your project, or compile the handler to JavaScript first.`,
+    );
+  }
+  const { register } = (await import(api)) as { register: () => unknown };
+  register();
+  registered = true;
+}
+
+/**
+ * Imports a handler module and returns the named export. `version` makes the import a fresh
+ * module instance (the URL differs), for reloads in one thread.
+ */
+export async function loadHandler(file: string, exportName: string, version?: number): Promise<unknown> {
+  if (isTypeScript(file)) await registerTypeScript(file);
+  const url = pathToFileURL(file).href + (version ? `?v=${version}` : '');
+  const mod = (await import(url)) as Record<string, unknown>;
+  let handler = mod[exportName];
+  const fallback = mod.default as Record<string, unknown> | undefined;
+  if (handler === undefined && typeof fallback === 'object' && fallback !== null)
+    handler = fallback[exportName];
+  if (typeof handler !== 'function') {
+    const names = Object.keys(mod).filter((name) => name !== 'default' || typeof mod.default !== 'object');
+    if (typeof fallback === 'object' && fallback !== null) names.push(...Object.keys(fallback));
+    const exported =
+      names.length === 0
+        ? 'it exports nothing'
+        : `it exports ${[...new Set(names)].map((n) => `"${n}"`).join(', ')}`;
+    throw new LambdaBridgeError(
+      'LAMBDA_BRIDGE_HANDLER_NOT_FOUND',
+      handler === undefined
+        ? `${file} has no export named "${exportName}"; ${exported}. Name the export with file.js#name.`
+        : `${file} exports "${exportName}", but it is ${typeof handler}, not a function.`,
+    );
+  }
+  return handler;
+}

@@ -1,0 +1,78 @@
+import { getHeapStatistics } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createContext } from '../invoke/context.js';
+import { type InvocationError, invoke, type LambdaHandler } from '../invoke/invoke.js';
+import { loadHandler } from './load.js';
+import type { EnvironmentData, FromEnvironment, ToEnvironment } from './protocol.js';
+
+// One execution environment: loads the handler module once, then serves one invocation at a time.
+const data = workerData as EnvironmentData;
+const port = parentPort;
+
+function post(message: FromEnvironment): void {
+  port?.postMessage(message);
+}
+
+function importError(error: unknown): InvocationError {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const syntax = err instanceof SyntaxError;
+  return {
+    errorType: syntax ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError',
+    errorMessage: `${syntax ? 'SyntaxError' : 'Error'}: ${data.file}: ${err.message}`,
+    trace: err.stack ? err.stack.split('\n') : [],
+  };
+}
+
+let peakMB = 0;
+let current: string | undefined;
+
+// As the Node.js runtime does: an uncaught exception or unhandled rejection fails the invocation
+// and ends the environment (contract 5.3); the next invocation starts a fresh one.
+function crash(errorType: string, value: unknown, code: number): void {
+  const err = value instanceof Error ? value : new Error(String(value));
+  post({
+    type: 'crash',
+    id: current,
+    error: {
+      errorType,
+      errorMessage: `${err.name}: ${err.message}`,
+      trace: err.stack ? err.stack.split('\n') : [],
+    },
+  });
+  process.exit(code);
+}
+process.on('uncaughtException', (error) => crash('Runtime.UncaughtException', error, 129));
+process.on('unhandledRejection', (reason) => crash('Runtime.UnhandledPromiseRejection', reason, 128));
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  let handler: LambdaHandler;
+  try {
+    handler = (await loadHandler(data.file, data.exportName)) as LambdaHandler;
+  } catch (error) {
+    post({ type: 'init-error', error: importError(error) });
+    return;
+  }
+  post({ type: 'ready', initDuration: performance.now() - started });
+  port?.on('message', async (message: ToEnvironment) => {
+    if (message.type !== 'invoke') return;
+    current = message.id;
+    if (message.traceId !== undefined) process.env._X_AMZN_TRACE_ID = message.traceId;
+    const context = createContext({ ...data.context, awsRequestId: message.id });
+    // The server stops the environment at the timeout; this timer is only a backstop.
+    const timeout = (data.context.timeout ?? 3000) * 2 + 1000;
+    const outcome = await invoke(handler, message.event, context, {
+      timeout,
+      runtime: data.runtime,
+      warn: (text) => post({ type: 'warn', id: message.id, message: text }),
+    });
+    // A rejection the handler left unhandled surfaces after the microtasks; it fails this invocation.
+    await new Promise((resolve) => setImmediate(resolve));
+    current = undefined;
+    peakMB = Math.max(peakMB, Math.round(getHeapStatistics().used_heap_size / 1048576));
+    outcome.maxMemoryUsedMB = peakMB;
+    post({ type: 'done', id: message.id, outcome });
+  });
+}
+
+void main();
