@@ -267,6 +267,11 @@ function run(
     const fail = (error: unknown) => {
       if (settled) return;
       const message = error instanceof Error ? error.message : String(error);
+      if (res.writableEnded) {
+        // The response is complete (it settles on the next tick); it is sent as the app ended it.
+        warn('APP_ERROR', `the app failed after finishing its response, which is sent as it was: ${message}`);
+        return;
+      }
       warn('APP_ERROR', `answered 500: the app failed before finishing its response: ${message}`);
       const stack = error instanceof Error && error.stack ? error.stack : String(error);
       settle(plain(500, exposeErrors ? stack : 'Internal Server Error'));

@@ -74,11 +74,12 @@ export function hasInvalidValueChar(value: string): boolean {
   return INVALID_VALUE.test(value);
 }
 
-const BEYOND_LATIN1 = /[^\x00-\xff]/;
+const NON_ASCII = /[^\x00-\x7f]/;
 /**
  * Header text as Node's parser would hand it to an app: the UTF-8 bytes of the value read as
- * Latin-1. Values that are already Latin-1 are returned unchanged.
+ * Latin-1. An ALB event holds header values decoded as UTF-8 (it rejects other bytes), so any
+ * non-ASCII character, `é` included, stands for its UTF-8 bytes on the wire. ASCII is unchanged.
  */
 export function asWireText(value: string): string {
-  return BEYOND_LATIN1.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+  return NON_ASCII.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
 }
