@@ -5,6 +5,7 @@ export {
   type AppSource,
   type CallbackApp,
   getInvocation,
+  type HttpHandler,
   type Invocation,
   type RequestListener,
   type ToLambdaOptions,
@@ -28,6 +29,7 @@ export {
   UnsupportedEventError,
 } from './lib/errors.js';
 export { MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from './lib/formats/alb.js';
+export type { HttpEvent, ResultFor } from './lib/formats/detect.js';
 export { type ContextOptions, createContext } from './lib/invoke/context.js';
 export type { InvocationError, LambdaHandler, NodeRuntime } from './lib/invoke/invoke.js';
 export type { LogEntry, LogHook } from './lib/log.js';

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
+import type { ALBEvent, Context } from 'aws-lambda';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
 import { describe, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
 import { finalizeResponse } from '../lib/finalize.js';
-import { type AlbResultSettings, MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from '../lib/formats/alb.js';
-import { detectFormat } from '../lib/formats/detect.js';
+import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
+import { detectFormat, type HttpEvent, type ResultFor } from '../lib/formats/detect.js';
 import { type HttpRequest, type HttpResponse, lastHeader } from '../lib/http.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
 import { createRequest } from '../lib/node/request.js';
@@ -53,6 +53,12 @@ export interface ToLambdaOptions {
    */
   exposeErrors?: boolean;
   /**
+   * A path prefix removed from the request path before the app sees it: an API Gateway stage or
+   * custom-domain base path (`/prod`), or a prefix an ALB rule forwards.
+   * @default none
+   */
+  basePath?: string;
+  /**
    * Receives every warning. The library writes nothing to the console otherwise.
    * @default one line per warning on stderr
    */
@@ -65,7 +71,17 @@ export interface Invocation<E = ALBEvent> {
   context: Context | undefined;
 }
 
-export type AlbHandler = (event: ALBEvent, context?: Context) => Promise<ALBResult>;
+/**
+ * The handler `toLambda` returns: ALB events by default; name the event type (`toLambda<APIGatewayProxyEventV2>(app)`)
+ * to get the matching result type.
+ */
+export type HttpHandler<E extends HttpEvent = ALBEvent> = (
+  event: E,
+  context?: Context,
+) => Promise<ResultFor<E>>;
+
+/** The handler for ALB events. */
+export type AlbHandler = HttpHandler<ALBEvent>;
 
 // Symbol.for, so the ESM and CommonJS builds loaded side by side share it.
 const INVOCATION = Symbol.for('lambda-bridge.invocation');
@@ -116,6 +132,14 @@ function checkOptions(options: ToLambdaOptions): void {
       `The "deadlineMargin" option is a number of milliseconds (0 or more); it got ${describe(deadlineMargin)}.`,
     );
   }
+  if (
+    options.basePath !== undefined &&
+    (typeof options.basePath !== 'string' || !options.basePath.startsWith('/'))
+  ) {
+    throw new InvalidOptionError(
+      `The "basePath" option is a path that starts with "/"; it got ${describe(options.basePath)}.`,
+    );
+  }
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError(`The "log" option is a function (entry) => void; it got ${describe(log)}.`);
   }
@@ -137,13 +161,16 @@ function plain(status: number, text: string): HttpResponse {
  * app.get('/hello', (req, res) => res.json({ hello: req.query.name }));
  * export const handler = toLambda(app);
  */
-export function toLambda(source: AppSource, options: ToLambdaOptions = {}): AlbHandler {
+export function toLambda<E extends HttpEvent = ALBEvent>(
+  source: AppSource,
+  options: ToLambdaOptions = {},
+): HttpHandler<E> {
   checkOptions(options);
   const log = options.log ?? stderrWarnings;
   const margin = options.deadlineMargin ?? 500;
   const exposeErrors = options.exposeErrors === true;
   let cookieWarned = false;
-  const settings: AlbResultSettings = {
+  const settings: ResultSettings = {
     isBinary: binaryPredicate(options.binary),
     singleSetCookie: options.singleSetCookie ?? 'last',
     onCookiesDropped(kept, dropped) {
@@ -184,50 +211,56 @@ export function toLambda(source: AppSource, options: ToLambdaOptions = {}): AlbH
     return pending;
   }
 
-  return async (event: ALBEvent, context?: Context): Promise<ALBResult> => {
-    const app = listener ?? (await resolveApp());
+  const basePath = options.basePath?.replace(/\/+$/, '') || undefined;
+
+  return async (event: E, context?: Context): Promise<ResultFor<E>> => {
     const format = detectFormat(event);
     const requestId = context?.awsRequestId;
     const warn = (code: string, message: string) => safeLog(log, { level: 'warn', code, message, requestId });
+    const answer = (status: number, text: string, method = 'GET') =>
+      format.resultFromResponse(
+        finalizeResponse(plain(status, text), method),
+        event,
+        settings,
+      ) as ResultFor<E>;
 
-    const request = format.requestFromEvent(event);
-    let response: HttpResponse;
+    let app = listener;
+    if (app === undefined) {
+      try {
+        app = await resolveApp();
+      } catch (error) {
+        warn(
+          'APP_INIT_ERROR',
+          `answered 500: the app could not be created: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return answer(500, 'Internal Server Error');
+      }
+    }
+
+    const request = format.requestFromEvent(event, basePath);
     if (typeof request === 'string') {
       warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
-      response = finalizeResponse(plain(400, 'Bad Request'), 'GET');
-    } else {
-      response = finalizeResponse(
-        await run(app, request, { event, context }, deadline(context, margin), exposeErrors, warn),
-        request.method,
-      );
+      return answer(400, 'Bad Request');
     }
+    const response = finalizeResponse(
+      await run(app, request, { event, context }, deadline(context, margin), exposeErrors, warn),
+      request.method,
+    );
 
-    let result = format.resultFromResponse(response, event, settings);
+    const result = format.resultFromResponse(response, event, settings);
     if (typeof result === 'string') {
       warn('RESULT_INEXPRESSIBLE', `answered 500: ${result}.`);
-      result = format.resultFromResponse(
-        finalizeResponse(plain(500, 'Internal Server Error'), 'GET'),
-        event,
-        settings,
-      );
-      return result as ALBResult;
+      return answer(500, 'Internal Server Error');
     }
-    const size = resultSize(result, format.resultLimit);
-    if (size > format.resultLimit && typeof request !== 'string') {
-      const compressed = compressResponse(response, lastHeader(request.headers, 'accept-encoding'));
-      const retry = compressed && format.resultFromResponse(compressed, event, settings);
-      if (retry && typeof retry !== 'string' && resultSize(retry, format.resultLimit) <= format.resultLimit) {
-        return retry;
-      }
-      const text = `The response is ${size} bytes as a ${format.name} result, over the ${format.resultLimit}-byte limit${compressed ? ' even compressed' : ''}.`;
-      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
-      return format.resultFromResponse(
-        finalizeResponse(plain(502, text), request.method),
-        event,
-        settings,
-      ) as ALBResult;
-    }
-    return result;
+    const limit = format.resultLimit;
+    const size = resultSize(result, limit);
+    if (size <= limit) return result as ResultFor<E>;
+    const compressed = compressResponse(response, lastHeader(request.headers, 'accept-encoding'));
+    const retry = compressed && format.resultFromResponse(compressed, event, settings);
+    if (retry && typeof retry !== 'string' && resultSize(retry, limit) <= limit) return retry as ResultFor<E>;
+    const text = `The ${format.name} result is ${size} bytes of JSON, over its ${limit}-byte limit${compressed ? ' even compressed' : ''}.`;
+    warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
+    return answer(502, text, request.method);
   };
 }
 
@@ -241,7 +274,7 @@ function deadline(context: Context | undefined, margin: number): number | undefi
 function run(
   app: RequestListener,
   request: HttpRequest,
-  invocation: Invocation,
+  invocation: Invocation<HttpEvent>,
   wait: number | undefined,
   exposeErrors: boolean,
   warn: (code: string, message: string) => void,
@@ -256,7 +289,7 @@ function run(
       request.port,
     );
     const req = createRequest(request, socket);
-    (req as unknown as Record<symbol, Invocation>)[INVOCATION] = invocation;
+    (req as unknown as Record<symbol, Invocation<HttpEvent>>)[INVOCATION] = invocation;
 
     const settle = (response: HttpResponse) => {
       if (settled) return;

@@ -62,3 +62,46 @@ export function splitRawQuery(rawQuery: string): Array<[string, string]> {
   }
   return out;
 }
+
+const UNSAFE_IN_QUERY = /[\x00-\x20\x7f#]|[^\x00-\x7f]/gu;
+
+/** A raw query string that can stand in `req.url`: only characters invalid there are encoded. */
+export function safeRawQuery(rawQuery: string): string {
+  UNSAFE_IN_QUERY.lastIndex = 0;
+  if (!UNSAFE_IN_QUERY.test(rawQuery)) return rawQuery;
+  return rawQuery.replace(UNSAFE_IN_QUERY, (ch) => {
+    let out = '';
+    for (const byte of Buffer.from(ch, 'utf8'))
+      out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+    return out;
+  });
+}
+
+function encodeComponent(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    // A lone surrogate: encode the replacement character Node's UTF-8 encoder puts in its place.
+    return encodeURIComponent(Buffer.from(text, 'utf8').toString('utf8'));
+  }
+}
+
+/**
+ * Builds a query string from parameters that arrive decoded (API Gateway payload 1.0), encoding
+ * each key and value once.
+ */
+export function queryFromDecodedParams(
+  single: Readonly<Record<string, string>> | undefined | null,
+  multi: Readonly<Record<string, readonly string[]>> | undefined | null,
+): string {
+  let out = '';
+  const add = (key: string, value: string) => {
+    out += `${out === '' ? '' : '&'}${encodeComponent(key)}${value === '' ? '' : `=${encodeComponent(value)}`}`;
+  };
+  if (multi) {
+    for (const key of Object.keys(multi)) for (const value of multi[key]) add(key, value);
+  } else if (single) {
+    for (const key of Object.keys(single)) add(key, single[key]);
+  }
+  return out;
+}

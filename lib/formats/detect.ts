@@ -1,23 +1,50 @@
-import type { ALBEvent, ALBResult } from 'aws-lambda';
+import type {
+  ALBEvent,
+  ALBResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResult,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import { describe, UnknownEventError, UnsupportedEventError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import {
   ALB_RESULT_LIMIT,
-  type AlbResultSettings,
   albResultFromResponse,
   isAlbEvent,
   isMultiValueEvent,
+  type ResultSettings,
   requestFromAlbEvent,
 } from './alb.js';
+import {
+  isApiGatewayV1Event,
+  LAMBDA_RESULT_LIMIT,
+  requestFromV1Event,
+  v1ResultFromResponse,
+} from './apigw-v1.js';
+import { isApiGatewayV2Event, requestFromV2Event, v2ResultFromResponse } from './apigw-v2.js';
+
+/** The HTTP events the forward bridge reads. */
+export type HttpEvent = ALBEvent | APIGatewayProxyEvent | APIGatewayProxyEventV2;
+
+/** The result shape that answers each event. */
+export type ResultFor<E> = E extends ALBEvent
+  ? ALBResult
+  : E extends APIGatewayProxyEventV2
+    ? APIGatewayProxyStructuredResultV2
+    : E extends APIGatewayProxyEvent
+      ? APIGatewayProxyResult
+      : ALBResult | APIGatewayProxyResult | APIGatewayProxyStructuredResultV2;
 
 /** What the forward bridge needs from an event format. */
 export interface ForwardFormat<E, R> {
+  /** The service in front of the function, for messages: "ALB", "API Gateway". */
   readonly name: string;
-  /** The largest serialized result the service in front of the function accepts, in bytes. */
+  /** The largest serialized result the service accepts, in bytes. */
   readonly resultLimit: number;
-  requestFromEvent(event: E): HttpRequest | string;
+  requestFromEvent(event: E, basePath: string | undefined): HttpRequest | string;
   /** A result, or a string that says why the response cannot be expressed in this format. */
-  resultFromResponse(response: HttpResponse, event: E, settings: AlbResultSettings): R | string;
+  resultFromResponse(response: HttpResponse, event: E, settings: ResultSettings): R | string;
 }
 
 export const albFormat: ForwardFormat<ALBEvent, ALBResult> = {
@@ -28,37 +55,37 @@ export const albFormat: ForwardFormat<ALBEvent, ALBResult> = {
     albResultFromResponse(response, isMultiValueEvent(event), settings),
 };
 
+export const apiGatewayV1Format: ForwardFormat<APIGatewayProxyEvent, APIGatewayProxyResult> = {
+  name: 'API Gateway',
+  resultLimit: LAMBDA_RESULT_LIMIT,
+  requestFromEvent: requestFromV1Event,
+  resultFromResponse: (response, _event, settings) => v1ResultFromResponse(response, settings.isBinary),
+};
+
+export const apiGatewayV2Format: ForwardFormat<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
+  name: 'API Gateway',
+  resultLimit: LAMBDA_RESULT_LIMIT,
+  requestFromEvent: requestFromV2Event,
+  resultFromResponse: (response, _event, settings) => v2ResultFromResponse(response, settings.isBinary),
+};
+
 /**
  * Picks the format of an event, in the order of contract 4.5: an ALB event is recognised by
- * `requestContext.elb` before anything else, because it also has `httpMethod` and `path`.
+ * `requestContext.elb` before anything else, because it also has `httpMethod` and `path`; a
+ * payload 2.0 event by `version: "2.0"` with `requestContext.http` (a REST event behind a custom
+ * domain can carry `rawPath` too); payload 1.0 by `httpMethod` with a `requestContext`.
  */
-export function detectFormat(event: unknown): ForwardFormat<ALBEvent, ALBResult> {
-  if (isAlbEvent(event)) return albFormat;
-  const e = event as Record<string, unknown> | null | undefined;
-  if (typeof e === 'object' && e !== null) {
-    const records = e.Records;
-    if (
-      Array.isArray(records) &&
-      typeof records[0] === 'object' &&
-      records[0] !== null &&
-      'cf' in records[0]
-    ) {
-      throw new UnsupportedEventError(
-        'lambda-bridge received a CloudFront Lambda@Edge event, which it does not support yet. Put an Application Load Balancer in front of the function.',
-      );
-    }
-    const rc = e.requestContext as Record<string, unknown> | undefined;
-    if (
-      typeof rc === 'object' &&
-      rc !== null &&
-      (('http' in rc && e.version === '2.0') || 'httpMethod' in e)
-    ) {
-      throw new UnsupportedEventError(
-        'lambda-bridge received an API Gateway or function URL event, which this release does not handle yet; it handles Application Load Balancer events (requestContext.elb).',
-      );
-    }
+export function detectFormat(event: unknown): ForwardFormat<HttpEvent, ResultFor<HttpEvent>> {
+  if (isAlbEvent(event)) return albFormat as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (Array.isArray(records) && typeof records[0] === 'object' && records[0] !== null && 'cf' in records[0]) {
+    throw new UnsupportedEventError(
+      'lambda-bridge received a CloudFront Lambda@Edge event, which it does not support yet. Put an Application Load Balancer, API Gateway or a function URL in front of the function.',
+    );
   }
+  if (isApiGatewayV2Event(event)) return apiGatewayV2Format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
+  if (isApiGatewayV1Event(event)) return apiGatewayV1Format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
   throw new UnknownEventError(
-    `lambda-bridge expected an Application Load Balancer event (an object with requestContext.elb, httpMethod and path); it received ${describe(event)}. Invoke the handler through an ALB target group, or build a test event with createAlbEvent().`,
+    `lambda-bridge expected an HTTP event from an Application Load Balancer (requestContext.elb), API Gateway (httpMethod and requestContext, or version "2.0" with requestContext.http) or a function URL; it received ${describe(event)}. Invoke the handler through one of them, or build a test event with createAlbEvent().`,
   );
 }

@@ -7,6 +7,7 @@ import Koa2 from 'koa2';
 import { describe, expect, it } from 'vitest';
 import { type AppSource, getInvocation, type ToLambdaOptions, toLambda } from '../../adapters/lambda.js';
 import { InvalidAppError, InvalidOptionError } from '../../lib/errors.js';
+import type { LogEntry } from '../../lib/log.js';
 import { albEvent } from '../fixtures/alb-event.js';
 import { albEventMulti } from '../fixtures/alb-event-multi.js';
 import { call, fakeContext, frameworks, invoke } from './support.js';
@@ -81,24 +82,39 @@ describe('app sources', () => {
     expect(thens).toBe(1);
   });
 
-  it('L3: a factory that fails once is tried again on the next invocation', async () => {
+  it('L3: a factory that fails once answers 500 with a warning and is tried again on the next invocation', async () => {
     let calls = 0;
-    const handler = toLambda(async () => {
-      calls++;
-      if (calls === 1) throw new Error('database not ready');
-      return hello;
-    });
-    await expect(handler(albEvent)).rejects.toThrow('database not ready');
+    const entries: LogEntry[] = [];
+    const handler = toLambda(
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error('database not ready');
+        return hello;
+      },
+      { log: (entry) => entries.push(entry) },
+    );
+    const failed = await handler(albEvent);
+    expect(failed.statusCode).toBe(500);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        code: 'APP_INIT_ERROR',
+        message: expect.stringContaining('database not ready'),
+      }),
+    ]);
     const result = await handler(albEvent);
     expect(result.body).toBe('hello');
     await handler(albEvent);
     expect(calls).toBe(2);
   });
 
-  it('a factory that gives something else rejects with LAMBDA_BRIDGE_INVALID_APP', async () => {
-    const handler = toLambda(async () => 'not an app');
-    await expect(handler(albEvent)).rejects.toBeInstanceOf(InvalidAppError);
-    await expect(handler(albEvent)).rejects.toMatchObject({ code: 'LAMBDA_BRIDGE_INVALID_APP' });
+  it('a factory that gives something else answers 500, with a warning that says what it gave', async () => {
+    const entries: LogEntry[] = [];
+    const handler = toLambda(async () => 'not an app', { log: (entry) => entries.push(entry) });
+    expect((await handler(albEvent)).statusCode).toBe(500);
+    expect(entries[0]).toMatchObject({
+      code: 'APP_INIT_ERROR',
+      message: expect.stringContaining('the string "not an app"'),
+    });
   });
 
   it.each([

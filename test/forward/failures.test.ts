@@ -423,46 +423,6 @@ describe('events of another kind', () => {
         ],
       },
     ],
-    [
-      'an API Gateway REST event',
-      {
-        resource: '/',
-        path: '/',
-        httpMethod: 'GET',
-        headers: {},
-        multiValueHeaders: {},
-        requestContext: { resourcePath: '/', stage: 'prod', httpMethod: 'GET' },
-        body: null,
-        isBase64Encoded: false,
-      },
-    ],
-    [
-      'an HTTP API payload 2.0 event',
-      {
-        version: '2.0',
-        routeKey: '$default',
-        rawPath: '/',
-        rawQueryString: '',
-        headers: {},
-        requestContext: { http: { method: 'GET', path: '/' }, stage: '$default' },
-        isBase64Encoded: false,
-      },
-    ],
-    [
-      'a function URL event',
-      {
-        version: '2.0',
-        routeKey: '$default',
-        rawPath: '/',
-        rawQueryString: '',
-        headers: {},
-        requestContext: {
-          domainName: 'abc.lambda-url.us-east-1.on.aws',
-          http: { method: 'GET', path: '/' },
-        },
-        isBase64Encoded: false,
-      },
-    ],
   ])('%s is rejected with LAMBDA_BRIDGE_UNSUPPORTED_EVENT', async (_label, event) => {
     const error = await callWith(handler, event).then(
       () => undefined,

@@ -84,7 +84,7 @@ describe('C10: results over the 1 MB ALB limit', () => {
       expect(result.statusDescription).toBe('502 Bad Gateway');
       expect(result.isBase64Encoded).toBe(false);
       expect(result.body).toMatch(
-        /^The response is \d+ bytes as a ALB result, over the 1048576-byte limit even compressed\.$/,
+        /^The ALB result is \d+ bytes of JSON, over its 1048576-byte limit even compressed\.$/,
       );
       const stated = Number(/is (\d+) bytes/.exec(result.body ?? '')?.[1]);
       expect(stated).toBeGreaterThan(LIMIT);
