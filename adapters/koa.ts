@@ -9,7 +9,8 @@ export interface KoaContextLike {
   res: ServerResponse;
   originalUrl: string;
   respond?: boolean;
-  request: { rawBody?: unknown };
+  /** Where koa-bodyparser keeps the raw text, as `rawBody`. */
+  request: object;
 }
 
 /**
@@ -27,6 +28,9 @@ export function toKoa(
   const emulate = createAlbEmulator(handler, options);
   return async (ctx) => {
     ctx.respond = false;
-    await emulate(ctx.req, ctx.res, { url: ctx.originalUrl, rawBody: ctx.request.rawBody });
+    await emulate(ctx.req, ctx.res, {
+      url: ctx.originalUrl,
+      rawBody: (ctx.request as { rawBody?: unknown }).rawBody,
+    });
   };
 }

@@ -138,6 +138,7 @@ export const ALB_RESPONSE_HEADER_LIMIT = 32 * 1024;
 
 function kind(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }

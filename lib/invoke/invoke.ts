@@ -84,17 +84,22 @@ export function invoke(
   const started = performance.now();
   return new Promise<Outcome>((resolve) => {
     let done = false;
+    let expired = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: Outcome) => {
       done = true;
       if (timer !== undefined) clearTimeout(timer);
       resolve(outcome);
     };
+    // After a timeout the real runtime is stopped, so a late completion is not a second completion.
+    const warnDone = () =>
+      settings.warn(
+        expired
+          ? 'The handler completed after the invocation timed out; the completion was ignored.'
+          : 'Invocation has already been reported as done. Cannot call complete more than once per invocation.',
+      );
     const succeed = (result: unknown) => {
-      if (done)
-        return settings.warn(
-          'Invocation has already been reported as done. Cannot call complete more than once per invocation.',
-        );
+      if (done) return warnDone();
       let json: string;
       try {
         json = JSON.stringify(result === undefined ? null : result) ?? 'null';
@@ -115,12 +120,10 @@ export function invoke(
     };
     const failWith = (error: InvocationError, timedOut = false) => {
       if (done) {
-        if (!timedOut)
-          settings.warn(
-            'Invocation has already been reported as done. Cannot call complete more than once per invocation.',
-          );
+        if (!timedOut) warnDone();
         return;
       }
+      expired = timedOut;
       finish({ ok: false, error, timedOut, duration: performance.now() - started });
     };
     const callback = (error?: unknown, result?: unknown) => {

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { app as expressApp } from '../examples/express-app/app.js';
+import { app as koaApp } from '../examples/koa-app/app.js';
+import { type LogEntry, toLambda, toListener } from '../index.js';
+import { type Listener, type RawResponse, rawRequest, useServers } from './reverse/support.js';
+
+const { listen } = useServers();
+
+// What a proxy in front of the app adds or drops: connection management and the date.
+const IGNORED = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+interface Exchange {
+  status: number;
+  /** Lower-case names, each with its values sorted (an ALB does not keep header order). */
+  headers: Record<string, string[]>;
+  body: Buffer;
+}
+
+function dechunk(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = Number.parseInt(body.subarray(at, eol).toString('latin1'), 16);
+    if (size === 0) return Buffer.concat(parts);
+    parts.push(body.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+function exchange(response: RawResponse): Exchange {
+  const headers: Record<string, string[]> = {};
+  let chunked = false;
+  for (const [name, value] of response.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'transfer-encoding' && value === 'chunked') chunked = true;
+    if (IGNORED.has(lower)) continue;
+    headers[lower] = [...(headers[lower] ?? []), value];
+  }
+  for (const values of Object.values(headers)) values.sort();
+  const body = chunked ? dechunk(response.body) : response.body;
+  // A proxy computes the length of what it sends; an app that streamed sent none.
+  if (headers['content-length'] === undefined && chunked) headers['content-length'] = [String(body.length)];
+  return { status: response.status, headers, body };
+}
+
+interface Route {
+  name: string;
+  method: string;
+  path: string;
+  lines?: Array<[string, string]>;
+  body?: string;
+}
+
+const expressRoutes: Route[] = [
+  {
+    name: 'JSON with an encoded query',
+    method: 'GET',
+    path: '/api/items?tag=a+b&owner=John%20Doe&utm=%%URL%%',
+  },
+  {
+    name: 'a JSON post',
+    method: 'POST',
+    path: '/api/items',
+    lines: [['Content-Type', 'application/json']],
+    body: '{"name":"Widget","price":9.5}',
+  },
+  { name: 'the PNG', method: 'GET', path: '/logo.png' },
+  { name: 'HEAD of the PNG', method: 'HEAD', path: '/logo.png' },
+  {
+    name: 'a form post',
+    method: 'POST',
+    path: '/form',
+    lines: [['Content-Type', 'application/x-www-form-urlencoded']],
+    body: 'name=Ada+Lovelace&email=ada%40example.com',
+  },
+  { name: 'two cookies set', method: 'POST', path: '/login' },
+  { name: 'two cookies cleared', method: 'POST', path: '/logout' },
+  { name: 'a 404', method: 'GET', path: '/nope' },
+];
+
+const koaRoutes: Route[] = [
+  { name: 'JSON with an encoded query', method: 'GET', path: '/api/items?tag=a+b&owner=John%20Doe' },
+  {
+    name: 'a JSON post',
+    method: 'POST',
+    path: '/api/items',
+    lines: [['Content-Type', 'application/json']],
+    body: '{"name":"Widget"}',
+  },
+  {
+    name: 'a 415 for a text post',
+    method: 'POST',
+    path: '/api/items',
+    lines: [['Content-Type', 'text/plain']],
+    body: 'x',
+  },
+  {
+    name: 'a form post',
+    method: 'POST',
+    path: '/form',
+    lines: [['Content-Type', 'application/x-www-form-urlencoded']],
+    body: 'name=Ada+Lovelace',
+  },
+  {
+    name: 'a 400 for an empty form',
+    method: 'POST',
+    path: '/form',
+    lines: [['Content-Type', 'application/x-www-form-urlencoded']],
+    body: 'name=',
+  },
+  { name: 'two cookies set', method: 'POST', path: '/login' },
+  {
+    name: 'two cookies read',
+    method: 'GET',
+    path: '/me',
+    lines: [['Cookie', 'session=abc123; theme=dark']],
+  },
+  { name: 'a 404', method: 'GET', path: '/nope' },
+];
+
+describe.each([
+  { name: 'examples/express-app', listener: expressApp as Listener, routes: expressRoutes },
+  { name: 'examples/koa-app', listener: koaApp.callback() as Listener, routes: koaRoutes },
+])('$name through toListener(toLambda(app))', ({ listener, routes }) => {
+  const log: LogEntry[] = [];
+  const hook = { log: (entry: LogEntry) => log.push(entry) };
+  const ports = { direct: 0, multi: 0 };
+
+  beforeAll(async () => {
+    ports.direct = (await listen(listener)).port;
+    ports.multi = (
+      await listen(toListener(toLambda(listener, hook), { ...hook, multiValueHeaders: true }))
+    ).port;
+  });
+
+  beforeEach(() => {
+    // Cookie expiry dates are computed from the clock: hold it still so both answers agree.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-06-01T12:00:00Z') });
+    log.length = 0;
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  async function send(port: number, route: Route): Promise<Exchange> {
+    const body = route.body === undefined ? undefined : Buffer.from(route.body);
+    return exchange(await rawRequest(port, route.method, route.path, route.lines, body));
+  }
+
+  it.each(routes)('multi-value mode: $name gives the same status, headers and bytes', async (route) => {
+    const direct = await send(ports.direct, route);
+    const bridged = await send(ports.multi, route);
+    expect(bridged.status).toBe(direct.status);
+    expect(bridged.headers).toEqual(direct.headers);
+    expect(bridged.body.equals(direct.body)).toBe(true);
+    expect(log).toEqual([]);
+  });
+
+  it.each(routes)(
+    'single-value mode: $name differs at most by the documented Set-Cookie rule',
+    async (route) => {
+      // A fresh handler: the Set-Cookie warning is given once per handler.
+      const single = await listen(toListener(toLambda(listener, hook), hook));
+      const direct = await send(ports.direct, route);
+      const bridged = await send(single.port, route);
+      expect(bridged.status).toBe(direct.status);
+      expect(bridged.body.equals(direct.body)).toBe(true);
+      const { 'set-cookie': directCookies = [], ...directRest } = direct.headers;
+      const { 'set-cookie': bridgedCookies = [], ...bridgedRest } = bridged.headers;
+      expect(bridgedRest).toEqual(directRest);
+      if (directCookies.length <= 1) {
+        expect(bridgedCookies).toEqual(directCookies);
+        expect(log).toEqual([]);
+      } else {
+        // The last cookie the app set is kept, and a warning names the target-group attribute.
+        const wire = await rawRequest(ports.direct, route.method, route.path, route.lines);
+        const lastSet = wire.headers.filter(([name]) => name.toLowerCase() === 'set-cookie').at(-1)?.[1];
+        expect(bridgedCookies).toEqual([lastSet]);
+        expect(log.map((entry) => entry.code)).toEqual(['SET_COOKIE_DROPPED']);
+        expect(log[0].message).toContain('lambda.multi_value_headers.enabled');
+      }
+    },
+  );
+});
+
+describe('examples/koa-app with two Cookie request lines', () => {
+  const route: Route = {
+    name: 'two cookies read',
+    method: 'GET',
+    path: '/me',
+    lines: [
+      ['Cookie', 'session=abc123'],
+      ['Cookie', 'theme=dark'],
+    ],
+  };
+
+  it('multi-value mode: the app reads both, as when served directly', async () => {
+    const direct = await rawRequest(
+      (await listen(koaApp.callback())).port,
+      route.method,
+      route.path,
+      route.lines,
+    );
+    const bridgedPort = (
+      await listen(
+        toListener(toLambda(koaApp, { log: () => {} }), { multiValueHeaders: true, log: () => {} }),
+      )
+    ).port;
+    const bridged = await rawRequest(bridgedPort, route.method, route.path, route.lines);
+    expect(JSON.parse(direct.body.toString())).toEqual({ session: 'abc123', theme: 'dark' });
+    expect(bridged.body.equals(direct.body)).toBe(true);
+  });
+
+  it('single-value mode: the ALB passes only the last Cookie line', async () => {
+    const port = (await listen(toListener(toLambda(koaApp, { log: () => {} }), { log: () => {} }))).port;
+    const bridged = await rawRequest(port, route.method, route.path, route.lines);
+    expect(JSON.parse(bridged.body.toString())).toEqual({ session: null, theme: 'dark' });
+  });
+});
+
+describe('examples/express-app PNG through the bridge', () => {
+  it('is the file on disk, byte for byte', async () => {
+    const handler = toLambda(expressApp, { log: () => {} });
+    const { port } = await listen(toListener(handler, { log: () => {} }));
+    const response = await rawRequest(port, 'GET', '/logo.png');
+    const file = readFileSync(new URL('../examples/express-app/public/logo.png', import.meta.url));
+    expect(response.status).toBe(200);
+    expect(response.body.equals(file)).toBe(true);
+  });
+});
