@@ -1,15 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { existsSync, type FSWatcher, readFileSync, statSync, watch } from 'node:fs';
+import { type Dirent, existsSync, type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { parseEnv } from 'node:util';
 import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 import { createContext } from '../lib/invoke/context.js';
 import { invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
 import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
-import { loadHandler } from '../lib/pool/load.js';
+import { importError, loadHandler } from '../lib/pool/load.js';
 import { EnvironmentPool } from '../lib/pool/pool.js';
 
 export interface ServeOptions
@@ -99,6 +100,59 @@ export function readEnvFile(path: string): Record<string, string> {
   return parseEnv(text) as Record<string, string>;
 }
 
+/** Left out of watching: `node_modules`, and dot-files and dot-folders. */
+const unwatched = (name: string) => name === 'node_modules' || name.startsWith('.');
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Watches a folder and its subfolders (new ones too) for changed files, leaving out what
+ * `unwatched` names. One watcher per folder: a recursive `fs.watch` would also watch every file
+ * under node_modules. Returns the function that stops watching.
+ */
+function watchFolder(root: string, onChange: (file: string) => void): () => void {
+  const watchers = new Map<string, FSWatcher>();
+  const forget = (folder: string) => {
+    for (const [dir, watcher] of watchers) {
+      if (dir === folder || dir.startsWith(`${folder}${sep}`)) {
+        watcher.close();
+        watchers.delete(dir);
+      }
+    }
+  };
+  const add = (folder: string) => {
+    if (watchers.has(folder)) return;
+    let watcher: FSWatcher;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+      watcher = watch(folder, (_type, name) => {
+        const part = String(name ?? '');
+        if (part === '' || unwatched(part)) return;
+        const path = join(folder, part);
+        if (isFolder(path)) add(path);
+        else forget(path);
+        onChange(relative(root, path));
+      });
+    } catch {
+      return; // The folder went away meanwhile.
+    }
+    watcher.on('error', () => forget(folder));
+    watchers.set(folder, watcher);
+    for (const entry of entries) {
+      if (entry.isDirectory() && !unwatched(entry.name)) add(join(folder, entry.name));
+    }
+  };
+  add(root);
+  return () => forget(root);
+}
+
 function checkServeOptions(options: ServeOptions): void {
   const { port, concurrency, host } = options;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
@@ -174,7 +228,10 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     reload = () => pool.reload();
     stop = () => pool.close();
   } else {
-    // In this process: the variables are set here, and a reload re-imports the handler file itself.
+    // In this process: the variables are set here (and taken back on close), and a reload
+    // re-imports the handler file itself.
+    const saved = Object.keys(lambdaEnv).map((name) => [name, process.env[name]] as const);
+    const traceBefore = process.env._X_AMZN_TRACE_ID;
     Object.assign(process.env, lambdaEnv);
     let version = 0;
     let loaded: Promise<unknown> | undefined;
@@ -186,51 +243,62 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         handler = await loaded;
       } catch (error) {
         loaded = undefined;
-        const err = error instanceof Error ? error : new Error(String(error));
         return {
           ok: false,
           timedOut: false,
           duration: performance.now() - started,
-          error: {
-            errorType: 'Runtime.ImportModuleError',
-            errorMessage: `Error: ${target.file}: ${err.message}`,
-            trace: err.stack?.split('\n') ?? [],
-          },
+          error: importError(error, target.file),
         };
       }
+      const trace = event.multiValueHeaders?.['x-amzn-trace-id']?.[0] ?? event.headers?.['x-amzn-trace-id'];
+      if (trace !== undefined) process.env._X_AMZN_TRACE_ID = trace;
       const context = createContext({ ...contextOptions, awsRequestId });
       return invoke(handler as LambdaHandler, event, context, { timeout, runtime, warn });
     };
     reload = () => {
       version++;
       loaded = undefined;
+      // Node caches a CommonJS file by its path, whatever the import URL: drop it as well.
+      delete createRequire(target.file).cache[target.file];
     };
-    stop = async () => {};
+    stop = async () => {
+      for (const [name, value] of [...saved, ['_X_AMZN_TRACE_ID', traceBefore] as const]) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    };
   }
 
   const requests = new AsyncLocalStorage<{ id?: string }>();
-  const frontEnd = createAlbFrontEnd(
-    (call) => {
-      const store = requests.getStore();
-      if (store) store.id = call.awsRequestId;
-      return invoker(call);
-    },
-    {
-      multiValueHeaders: options.multiValueHeaders,
-      strict: options.strict,
-      stripPrefix: options.stripPrefix,
-      diagnostics: options.diagnostics,
-      targetGroupArn: options.targetGroupArn,
-      accountId: options.accountId,
-      functionName,
-      memorySize,
-      region,
-      timeout,
-      runtime,
-      logInvocations: true,
-      log,
-    },
-  );
+  let frontEnd: ReturnType<typeof createAlbFrontEnd>;
+  try {
+    frontEnd = createAlbFrontEnd(
+      (call) => {
+        const store = requests.getStore();
+        if (store) store.id = call.awsRequestId;
+        return invoker(call);
+      },
+      {
+        multiValueHeaders: options.multiValueHeaders,
+        strict: options.strict,
+        stripPrefix: options.stripPrefix,
+        diagnostics: options.diagnostics,
+        targetGroupArn: options.targetGroupArn,
+        accountId: options.accountId,
+        functionName,
+        memorySize,
+        region,
+        timeout,
+        runtime,
+        logInvocations: true,
+        log,
+      },
+    );
+  } catch (error) {
+    // A rejected option: take back what was set up (the variables set in this process).
+    await stop();
+    throw error;
+  }
 
   const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
@@ -279,14 +347,10 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     throw error;
   });
 
-  let watcher: FSWatcher | undefined;
+  let unwatch: (() => void) | undefined;
+  let pending: NodeJS.Timeout | undefined;
   if (options.watch) {
-    const root = dirname(target.file);
-    let pending: NodeJS.Timeout | undefined;
-    watcher = watch(root, { recursive: true }, (_type, name) => {
-      const file = String(name ?? '');
-      if (file === '' || file.split(/[\\/]/).some((part) => part === 'node_modules' || part.startsWith('.')))
-        return;
+    unwatch = watchFolder(dirname(target.file), (file) => {
       clearTimeout(pending);
       pending = setTimeout(() => {
         reload();
@@ -303,7 +367,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     port,
     close() {
       closing ??= (async () => {
-        watcher?.close();
+        unwatch?.();
+        clearTimeout(pending);
         const stopped = new Promise<void>((done) => server.close(() => done()));
         server.closeIdleConnections();
         const grace = new Promise<void>((done) => setTimeout(done, timeout).unref());

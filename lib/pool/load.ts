@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LambdaBridgeError } from '../errors.js';
+import type { InvocationError } from '../invoke/invoke.js';
 import { poolUrl } from './here.js';
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
@@ -73,8 +74,32 @@ export async function loadHandler(file: string, exportName: string, version?: nu
       'LAMBDA_BRIDGE_HANDLER_NOT_FOUND',
       handler === undefined
         ? `${file} has no export named "${exportName}"; ${exported}. Name the export with file.js#name.`
-        : `${file} exports "${exportName}", but it is ${typeof handler}, not a function.`,
+        : `${file} exports "${exportName}", but it is ${typeof handler}, not a function; ${exported}.`,
     );
   }
   return handler;
+}
+
+/**
+ * The runtime's error for a handler that cannot be loaded: `Runtime.HandlerNotFound` for a
+ * missing or non-function export, `Runtime.UserCodeSyntaxError` or `Runtime.ImportModuleError`
+ * for a module that fails to load. The message names the file, and lambda-bridge's error code.
+ */
+export function importError(error: unknown, file: string): InvocationError {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const trace = err.stack ? err.stack.split('\n') : [];
+  if (err instanceof LambdaBridgeError) {
+    const notFound = err.code === 'LAMBDA_BRIDGE_HANDLER_NOT_FOUND';
+    return {
+      errorType: notFound ? 'Runtime.HandlerNotFound' : 'Runtime.ImportModuleError',
+      errorMessage: `${err.code}: ${err.message}`,
+      trace,
+    };
+  }
+  const syntax = err instanceof SyntaxError;
+  return {
+    errorType: syntax ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError',
+    errorMessage: `${syntax ? 'SyntaxError' : 'Error'}: ${file}: ${err.message}`,
+    trace,
+  };
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ALBEvent } from 'aws-lambda';
 import type { InvocationError, Outcome } from '../invoke/invoke.js';
@@ -38,6 +39,8 @@ class Environment {
   private call: Call | undefined;
   private initDuration: number | undefined;
   alive = true;
+  /** Settles when the worker has stopped, once the environment is retired. */
+  stopped: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly pool: EnvironmentPool,
@@ -55,7 +58,7 @@ class Environment {
     };
     if (typescript) {
       // Running from the library's TypeScript sources: the worker itself needs tsx.
-      const api = findTsx(workerUrl.pathname) as string;
+      const api = findTsx(fileURLToPath(workerUrl)) as string;
       const boot = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
       this.worker = new Worker(boot, { ...options, eval: true });
     } else {
@@ -85,12 +88,14 @@ class Environment {
   }
 
   async invoke(id: string, event: ALBEvent, warn: (message: string) => void): Promise<Outcome> {
-    const started = performance.now();
+    const loading = performance.now();
     const ready = await this.ready;
     if (typeof ready !== 'number') {
       this.retire(`the handler failed to load: ${ready.errorMessage}`);
-      return failure(ready, started);
+      return failure(ready, loading);
     }
+    // The invocation's duration starts once the module is loaded; loading is the Init Duration.
+    const started = performance.now();
     if (!this.alive) {
       return failure(
         {
@@ -174,12 +179,23 @@ class Environment {
     return this.call !== undefined;
   }
 
-  /** Stops the environment; a running invocation is left to finish only if `graceful`. */
+  /** Stops the environment; an invocation still running fails. */
   retire(reason: string): void {
     if (!this.alive) return;
     this.alive = false;
+    this.stopped = this.worker.terminate().then(
+      () => {},
+      () => {},
+    );
+    if (this.call !== undefined) {
+      this.finish(
+        failure(
+          { errorType: 'Runtime.ExitError', errorMessage: `The environment stopped: ${reason}.`, trace: [] },
+          this.call.started,
+        ),
+      );
+    }
     this.pool.release(this, reason);
-    void this.worker.terminate();
   }
 }
 
@@ -191,7 +207,9 @@ class Environment {
 export class EnvironmentPool {
   private readonly idle: Environment[] = [];
   private readonly all = new Set<Environment>();
-  private readonly waiting: Array<(env: Environment) => void> = [];
+  private readonly waiting: Array<(env: Environment | undefined) => void> = [];
+  /** Retired environments whose workers are still stopping. */
+  private readonly stopping = new Set<Promise<void>>();
   private generation = 0;
   private closed = false;
 
@@ -203,6 +221,16 @@ export class EnvironmentPool {
 
   async invoke(id: string, event: ALBEvent, warn: (message: string) => void): Promise<Outcome> {
     const env = await this.acquire();
+    if (env === undefined) {
+      return failure(
+        {
+          errorType: 'Runtime.ExitError',
+          errorMessage: 'The server closed before the invocation.',
+          trace: [],
+        },
+        performance.now(),
+      );
+    }
     const outcome = await env.invoke(id, event, warn);
     if (env.alive) {
       if (env.generation !== this.generation) env.retire('the code changed');
@@ -211,7 +239,8 @@ export class EnvironmentPool {
     return outcome;
   }
 
-  private acquire(): Promise<Environment> {
+  private acquire(): Promise<Environment | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
     const env = this.idle.pop();
     if (env !== undefined) return Promise.resolve(env);
     if (this.all.size < this.settings.concurrency) return Promise.resolve(this.spawn());
@@ -233,6 +262,9 @@ export class EnvironmentPool {
   /** Called by an environment that stopped: its place goes to the next waiting invocation. */
   release(env: Environment, reason: string): void {
     this.all.delete(env);
+    const stopped = env.stopped;
+    this.stopping.add(stopped);
+    void stopped.then(() => this.stopping.delete(stopped));
     const at = this.idle.indexOf(env);
     if (at !== -1) this.idle.splice(at, 1);
     if (reason !== 'the code changed' && reason !== 'closed') this.settings.onRetire(reason);
@@ -247,13 +279,11 @@ export class EnvironmentPool {
     for (const env of [...this.idle]) env.retire('the code changed');
   }
 
+  /** Stops every environment, and waits for the workers retired earlier to stop too. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(
-      [...this.all].map((env) => {
-        env.retire('closed');
-        return env.worker.terminate();
-      }),
-    );
+    for (const next of this.waiting.splice(0)) next(undefined);
+    for (const env of [...this.all]) env.retire('closed');
+    await Promise.all(this.stopping);
   }
 }

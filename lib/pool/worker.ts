@@ -1,8 +1,8 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createContext } from '../invoke/context.js';
-import { type InvocationError, invoke, type LambdaHandler } from '../invoke/invoke.js';
-import { loadHandler } from './load.js';
+import { invoke, type LambdaHandler } from '../invoke/invoke.js';
+import { importError, loadHandler } from './load.js';
 import type { EnvironmentData, FromEnvironment, ToEnvironment } from './protocol.js';
 
 // One execution environment: loads the handler module once, then serves one invocation at a time.
@@ -11,16 +11,6 @@ const port = parentPort;
 
 function post(message: FromEnvironment): void {
   port?.postMessage(message);
-}
-
-function importError(error: unknown): InvocationError {
-  const err = error instanceof Error ? error : new Error(String(error));
-  const syntax = err instanceof SyntaxError;
-  return {
-    errorType: syntax ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError',
-    errorMessage: `${syntax ? 'SyntaxError' : 'Error'}: ${data.file}: ${err.message}`,
-    trace: err.stack ? err.stack.split('\n') : [],
-  };
 }
 
 let peakMB = 0;
@@ -50,7 +40,7 @@ async function main(): Promise<void> {
   try {
     handler = (await loadHandler(data.file, data.exportName)) as LambdaHandler;
   } catch (error) {
-    post({ type: 'init-error', error: importError(error) });
+    post({ type: 'init-error', error: importError(error, data.file) });
     return;
   }
   post({ type: 'ready', initDuration: performance.now() - started });
