@@ -17,8 +17,10 @@ export {
   ALB_REQUEST_LIMIT,
   type AlbEmulatorOptions,
   createAlbEvent,
+  createApiGatewayEvent,
   createHealthCheckEvent,
   type EventRequest,
+  type FormatName,
   REASON_HEADER,
 } from './lib/emulate.js';
 export {

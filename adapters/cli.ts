@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
+import { FORMAT_NAMES, type FormatName } from '../lib/formats/reverse.js';
 import type { LogEntry } from '../lib/log.js';
 import { type DevServer, type ServeOptions, serve } from './serve.js';
 
@@ -11,9 +12,10 @@ Serves a Lambda handler locally behind an emulated Application Load Balancer.
 Options:
   --port <n>            port to listen on; 0 picks a free one (default 3000)
   --host <address>      address to listen on (default 127.0.0.1)
+  --format <name>       alb, apigw-v1, apigw-v2 or function-url (default alb)
   --multi-value         enable lambda.multi_value_headers.enabled (default off)
-  --timeout <seconds>   function timeout (default 3)
-  --memory <MB>         function memory size (default 128)
+  --timeout <seconds>   function timeout, up to 900 (default 3)
+  --memory <MB>         function memory size, 128 to 10240 (default 128)
   --function-name <s>   function name (default: the handler file's name)
   --region <s>          AWS region (default us-east-1)
   --env-file <path>     dotenv file with variables for the handler
@@ -48,6 +50,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         port: { type: 'string' },
         host: { type: 'string' },
         'multi-value': { type: 'boolean' },
+        format: { type: 'string' },
         timeout: { type: 'string' },
         memory: { type: 'string' },
         'function-name': { type: 'string' },
@@ -80,31 +83,42 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (handler === undefined)
     throw new InvalidOptionError('Missing handler file: lambda-bridge serve <handler-file>[#export]');
   if (rest.length > 0) throw new InvalidOptionError(`Unexpected argument "${rest[0]}".`);
-  const number = (name: string, min: number, whole: boolean): number | undefined => {
+  const number = (
+    name: string,
+    min: number,
+    whole: boolean,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number | undefined => {
     const text = values[name];
     if (text === undefined) return undefined;
     const value = Number(text);
     if (
       typeof text !== 'string' ||
-      text.trim() === '' ||
-      !Number.isFinite(value) ||
+      !/^\d+(\.\d+)?$/.test(text.trim()) ||
       value < min ||
+      value > max ||
       (whole && !Number.isInteger(value))
     ) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
       throw new InvalidOptionError(
-        `--${name} takes ${whole ? 'a whole number' : 'a number'} of at least ${min}; got "${String(text)}".`,
+        `--${name} takes ${whole ? 'a whole number' : 'a number'} ${range}; got "${String(text)}".`,
       );
     }
     return value;
   };
-  const timeout = number('timeout', 0.001, false);
+  const timeout = number('timeout', 0.001, false, 900);
+  const format = values.format as string | undefined;
+  if (format !== undefined && !FORMAT_NAMES.includes(format as FormatName)) {
+    throw new InvalidOptionError(`--format is one of ${FORMAT_NAMES.join(', ')}; got "${format}".`);
+  }
   const options: ServeOptions = {
     handler,
-    port: number('port', 0, true) ?? 3000,
+    port: number('port', 0, true, 65535) ?? 3000,
+    format: format as FormatName | undefined,
     host: values.host as string | undefined,
     multiValueHeaders: values['multi-value'] === true,
     timeout: timeout === undefined ? undefined : Math.round(timeout * 1000),
-    memorySize: number('memory', 128, true),
+    memorySize: number('memory', 128, true, 10240),
     functionName: values['function-name'] as string | undefined,
     region: values.region as string | undefined,
     envFile: values['env-file'] as string | undefined,
@@ -113,8 +127,6 @@ export function parseCli(argv: readonly string[]): CliCommand {
     isolate: values['no-isolate'] !== true,
     strict: values['no-strict'] !== true,
   };
-  if (options.port !== undefined && options.port > 65535)
-    throw new InvalidOptionError(`--port takes a port from 0 to 65535; got ${options.port}.`);
   return { command: 'serve', options, json: values.json === true };
 }
 
@@ -185,7 +197,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
       options.isolate === false ? 'not isolated' : `up to ${options.concurrency ?? 10} environments`,
       options.watch ? 'watching for changes' : undefined,
     ].filter(Boolean);
-    const ready = `lambda-bridge: serving ${options.handler} at ${server.url} (ALB, ${mode.join(', ')})`;
+    const service = {
+      alb: 'ALB',
+      'apigw-v1': 'API Gateway REST',
+      'apigw-v2': 'HTTP API',
+      'function-url': 'function URL',
+    }[options.format ?? 'alb'];
+    const ready = `lambda-bridge: serving ${options.handler} at ${server.url} (${service}, ${mode.join(', ')})`;
     io.out(
       json
         ? JSON.stringify({

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent } from 'aws-lambda';
 import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
@@ -22,7 +21,7 @@ export interface KoaContextLike {
  * app.use(toKoa(handler, { multiValueHeaders: true }));
  */
 export function toKoa(
-  handler: LambdaHandler<ALBEvent>,
+  handler: LambdaHandler<never>,
   options: AlbEmulatorOptions = {},
 ): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void> {
   const emulate = createAlbEmulator(handler, options);

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent } from 'aws-lambda';
 import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
@@ -14,7 +13,7 @@ import type { LambdaHandler } from '../lib/invoke/invoke.js';
  * http.createServer(toListener(handler, { multiValueHeaders: true })).listen(3000, '127.0.0.1');
  */
 export function toListener(
-  handler: LambdaHandler<ALBEvent>,
+  handler: LambdaHandler<never>,
   options: AlbEmulatorOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const emulate = createAlbEmulator(handler, options);
@@ -40,7 +39,7 @@ type Next = (error?: unknown) => void;
  * app.use('/api', toExpress(handler));
  */
 export function toExpress(
-  handler: LambdaHandler<ALBEvent>,
+  handler: LambdaHandler<never>,
   options: AlbEmulatorOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const emulate = createAlbEmulator(handler, options);

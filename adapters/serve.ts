@@ -16,7 +16,14 @@ import { EnvironmentPool } from '../lib/pool/pool.js';
 export interface ServeOptions
   extends Pick<
     AlbEmulatorOptions,
-    'multiValueHeaders' | 'strict' | 'stripPrefix' | 'diagnostics' | 'targetGroupArn' | 'accountId'
+    | 'multiValueHeaders'
+    | 'strict'
+    | 'stripPrefix'
+    | 'diagnostics'
+    | 'targetGroupArn'
+    | 'accountId'
+    | 'format'
+    | 'stage'
   > {
   /** The handler module, with an optional export name: `./handler.js` or `./src/api.ts#main`. */
   handler: string;
@@ -280,6 +287,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       },
       {
         multiValueHeaders: options.multiValueHeaders,
+        format: options.format,
+        stage: options.stage,
         strict: options.strict,
         stripPrefix: options.stripPrefix,
         diagnostics: options.diagnostics,

@@ -1,26 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent } from 'aws-lambda';
-import { albErrorPage } from './alb-pages.js';
+import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, InvalidOptionError } from './errors.js';
 import { finalizeResponse } from './finalize.js';
+import { newTraceId, withAlbHeaders } from './formats/alb-reverse.js';
 import {
-  type AlbTargetSettings,
-  albEventFromRequest,
-  newTraceId,
-  responseFromAlbResult,
-  withAlbHeaders,
-} from './formats/alb-reverse.js';
+  ALB_REQUEST_LIMIT,
+  FORMAT_NAMES,
+  type FormatName,
+  type ReverseFormat,
+  type ReverseSettings,
+  reverseFormat,
+} from './formats/reverse.js';
 import { hasInvalidValueChar } from './headers.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { type ContextOptions, checkContextOptions, createContext } from './invoke/context.js';
 import { invoke, type LambdaHandler, type NodeRuntime, type Outcome } from './invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from './log.js';
 
-/** The largest request body an ALB passes to a Lambda target, in bytes (contract 3). */
-export const ALB_REQUEST_LIMIT = 1024 * 1024;
+export { ALB_REQUEST_LIMIT, type FormatName };
 
 export interface AlbEmulatorOptions extends ContextOptions {
+  /**
+   * The service in front of the handler: an Application Load Balancer, API Gateway REST
+   * (payload 1.0), an HTTP API (payload 2.0), or a function URL (payload 2.0 on a
+   * `*.lambda-url.<region>.on.aws` domain).
+   * @default 'alb'
+   */
+  format?: FormatName;
+  /** The API Gateway stage in the event. @default 'prod' for apigw-v1, '$default' otherwise */
+  stage?: string;
   /**
    * The target group attribute `lambda.multi_value_headers.enabled`: the event carries
    * `multiValueHeaders` and `multiValueQueryStringParameters`, and the result must use
@@ -80,11 +89,9 @@ export interface EventRequest {
 }
 
 export const REASON_HEADER = 'x-lambda-bridge-reason';
-const URL_LIMIT = 16 * 1024;
-const FORWARDED_HOPS_LIMIT = 30;
 
 interface Settings {
-  target: AlbTargetSettings;
+  format: ReverseFormat;
   strict: boolean;
   stripPrefix: string | undefined;
   diagnostics: boolean;
@@ -136,24 +143,41 @@ function checkOptions(options: AlbEmulatorOptions): void {
       `The "log" option is a function (entry) => void; it got ${describe(options.log)}.`,
     );
   }
+  if (options.format !== undefined && !FORMAT_NAMES.includes(options.format)) {
+    throw new InvalidOptionError(
+      `The "format" option is one of ${FORMAT_NAMES.map((n) => `'${n}'`).join(', ')}; it got ${describe(options.format)}.`,
+    );
+  }
+  if (
+    options.stage !== undefined &&
+    (typeof options.stage !== 'string' || !/^[\w$-]+$/.test(options.stage))
+  ) {
+    throw new InvalidOptionError(
+      `The "stage" option is a stage name such as "prod"; it got ${describe(options.stage)}.`,
+    );
+  }
 }
 
-function targetOf(options: AlbEmulatorOptions): AlbTargetSettings {
+function reverseSettings(options: AlbEmulatorOptions): ReverseSettings {
   const region = options.region ?? 'us-east-1';
-  const account = options.accountId ?? '123456789012';
+  const accountId = options.accountId ?? '123456789012';
   const name = (options.functionName ?? 'local-function').slice(0, 32);
   return {
     multiValue: options.multiValueHeaders === true,
+    strict: options.strict !== false,
     targetGroupArn:
       options.targetGroupArn ??
-      `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}/0123456789abcdef`,
+      `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/${name}/0123456789abcdef`,
+    region,
+    accountId,
+    stage: options.stage,
   };
 }
 
 function settingsOf(options: AlbEmulatorOptions): Settings {
   checkOptions(options);
   return {
-    target: targetOf(options),
+    format: reverseFormat(options.format ?? 'alb', reverseSettings(options)),
     strict: options.strict !== false,
     stripPrefix: options.stripPrefix?.replace(/\/+$/, ''),
     diagnostics: options.diagnostics !== false,
@@ -177,13 +201,31 @@ function splitUrl(url: string): [string, string] {
   return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
 }
 
-function lowerNames(raw: readonly string[]): string[] {
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Header lines as the service puts them in an event: lower-case names, and values read as UTF-8
+ * (Node hands over header bytes as Latin-1 text; the service decodes them as UTF-8).
+ */
+function wireHeaders(raw: readonly string[]): string[] {
   const out = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i += 2) {
+    const value = raw[i + 1];
     out[i] = raw[i].toLowerCase();
-    out[i + 1] = raw[i + 1];
+    out[i + 1] = NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
   }
   return out;
+}
+
+/** The origin-form of a request target: an absolute-form target (`http://host/p?q`) keeps its path and query. */
+function targetPath(url: string): string {
+  if (url.charCodeAt(0) === 47 /* / */) return url;
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return url;
+  const slash = url.indexOf('/', scheme + 3);
+  const query = url.indexOf('?', scheme + 3);
+  if (slash === -1 || (query !== -1 && query < slash)) return query === -1 ? '/' : `/${url.slice(query)}`;
+  return url.slice(slash);
 }
 
 function stripPrefix(path: string, prefix: string | undefined): string {
@@ -197,16 +239,7 @@ function peerAddress(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/**
- * Builds the exact event the middleware would pass to the handler for a request, ALB headers
- * (`x-forwarded-*`, a fresh `x-amzn-trace-id`) included.
- *
- * @example
- * const event = createAlbEvent({ method: 'POST', url: '/orders?id=7', headers: { 'content-type': 'application/json' }, body: '{}' });
- * const result = await handler(event, createContext());
- */
-export function createAlbEvent(request: EventRequest = {}, options: AlbEmulatorOptions = {}): ALBEvent {
-  const settings = settingsOf(options);
+function requestFromInit(request: EventRequest, settings: Settings): HttpRequest {
   const [path, rawQuery] = splitUrl(request.url ?? '/');
   const given = request.headers ?? {};
   const headers: string[] = [];
@@ -236,12 +269,57 @@ export function createAlbEvent(request: EventRequest = {}, options: AlbEmulatorO
     port: request.port,
   };
   http.headers = withAlbHeaders(http, newTraceId());
-  return albEventFromRequest(http, settings.target);
+  return http;
+}
+
+/**
+ * Builds the exact event the middleware would pass to the handler for a request, ALB headers
+ * (`x-forwarded-*`, a fresh `x-amzn-trace-id`) included.
+ *
+ * @example
+ * const event = createAlbEvent({ method: 'POST', url: '/orders?id=7', headers: { 'content-type': 'application/json' }, body: '{}' });
+ * const result = await handler(event, createContext());
+ */
+export function createAlbEvent(request: EventRequest = {}, options: AlbEmulatorOptions = {}): ALBEvent {
+  checkOptions(options);
+  const settings = settingsOf({ ...options, format: 'alb' });
+  return settings.format.eventFromRequest(
+    requestFromInit(request, settings),
+    randomUUID(),
+    Date.now(),
+  ) as ALBEvent;
+}
+
+/**
+ * Builds the event API Gateway (`format: 'apigw-v1'`), an HTTP API (`'apigw-v2'`, the default)
+ * or a function URL (`'function-url'`) would pass for a request, as the middleware does.
+ *
+ * @example
+ * const event = createApiGatewayEvent({ url: '/orders?id=7' }, { format: 'apigw-v1' });
+ */
+export function createApiGatewayEvent<F extends 'apigw-v1' | 'apigw-v2' | 'function-url' = 'apigw-v2'>(
+  request: EventRequest = {},
+  options: AlbEmulatorOptions & { format?: F } = {},
+): F extends 'apigw-v1' ? APIGatewayProxyEvent : APIGatewayProxyEventV2 {
+  checkOptions(options);
+  const format = options.format ?? 'apigw-v2';
+  if (format === ('alb' as string)) {
+    throw new InvalidOptionError(
+      'createApiGatewayEvent builds API Gateway and function URL events; use createAlbEvent for an ALB.',
+    );
+  }
+  const settings = settingsOf({ ...options, format });
+  return settings.format.eventFromRequest(
+    requestFromInit(request, settings),
+    randomUUID(),
+    Date.now(),
+  ) as never;
 }
 
 /** The health-check event a target group sends (contract 1.6), in the options' header mode. */
 export function createHealthCheckEvent(options: AlbEmulatorOptions = {}): ALBEvent {
-  const { target } = settingsOf(options);
+  const target = reverseSettings(options);
+  settingsOf(options);
   const base = {
     requestContext: { elb: { targetGroupArn: target.targetGroupArn } },
     httpMethod: 'GET',
@@ -274,14 +352,18 @@ function keptBody(req: IncomingMessage, hints: RequestHints | undefined): Buffer
   return undefined;
 }
 
-function readBody(req: IncomingMessage, hints: RequestHints | undefined): Promise<BodyReading> | BodyReading {
+function readBody(
+  req: IncomingMessage,
+  hints: RequestHints | undefined,
+  limit: number,
+): Promise<BodyReading> | BodyReading {
   if (req.readableEnded || req.readableDidRead) {
     const kept = keptBody(req, hints);
-    if (kept !== undefined) return kept.length > ALB_REQUEST_LIMIT ? 'too-large' : kept;
+    if (kept !== undefined) return kept.length > limit ? 'too-large' : kept;
     return declaresBody(req) ? 'consumed' : Buffer.alloc(0);
   }
   const declared = Number(req.headers['content-length']);
-  if (declared > ALB_REQUEST_LIMIT) return 'too-large';
+  if (declared > limit) return 'too-large';
   return new Promise<BodyReading>((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -293,7 +375,7 @@ function readBody(req: IncomingMessage, hints: RequestHints | undefined): Promis
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > ALB_REQUEST_LIMIT) {
+      if (size > limit) {
         cleanup();
         req.pause();
         resolve('too-large');
@@ -368,7 +450,10 @@ export type AlbEmulator = (req: IncomingMessage, res: ServerResponse, hints?: Re
 
 /** One invocation as the front end asks for it. */
 export interface InvokeRequest {
+  /** The event of the emulated service (an ALB event unless the `format` option says otherwise). */
   event: ALBEvent;
+  /** The `x-amzn-trace-id` of the request, for `_X_AMZN_TRACE_ID`. */
+  traceId: string;
   awsRequestId: string;
   /** Reports a runtime warning for this invocation. */
   warn(message: string): void;
@@ -383,7 +468,7 @@ export type Invoker = (call: InvokeRequest) => Promise<Outcome>;
  * is checked and answered as the ALB answers it, rejections included.
  */
 export function createAlbEmulator(
-  handler: LambdaHandler<ALBEvent>,
+  handler: LambdaHandler<never>,
   options: AlbEmulatorOptions = {},
 ): AlbEmulator {
   if (typeof handler !== 'function') {
@@ -407,53 +492,31 @@ export function createAlbFrontEnd(invoker: Invoker, options: AlbEmulatorOptions 
 }
 
 function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
-  const rules = { strict: s.strict, multiValue: s.target.multiValue };
+  const format = s.format;
   const version = s.context.functionVersion ?? '$LATEST';
   const memory = s.context.memorySize ?? 128;
 
   return async (req, res, hints) => {
     const warn = (code: string, message: string, requestId?: string) =>
       safeLog(s.log, { level: 'warn', code, message, requestId });
-    const reject = (status: number, code: string, reason: string, id?: string, close = false) => {
-      warn(code, `answered ${status}: ${reason}`, id);
-      const page = albErrorPage(status);
+    // An answer the emulated service gives itself: its own page, the reason in the log hook.
+    const answer = (page: HttpResponse, code: string, reason: string, id?: string, close = false) => {
+      warn(code, `answered ${page.status}: ${reason}`, id);
       if (s.diagnostics) page.headers.push(REASON_HEADER, oneLine(reason));
       send(res, page, close);
     };
 
     const method = req.method ?? 'GET';
-    const url = hints?.url ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    if (method === 'TRACE')
-      return reject(405, 'METHOD_NOT_ALLOWED', 'an ALB answers TRACE requests itself with 405');
-    if (req.headers.upgrade !== undefined) {
-      return reject(
-        400,
-        'UPGRADE_REJECTED',
-        'an ALB does not pass WebSocket or other upgrade requests to a Lambda target',
-      );
-    }
-    if (url.length > URL_LIMIT)
-      return reject(414, 'URL_TOO_LONG', `the request line is over the ALB's ${URL_LIMIT}-byte limit`);
-    const xff = req.headers['x-forwarded-for'];
-    if (typeof xff === 'string' && xff.split(',').length >= FORWARDED_HOPS_LIMIT + 1) {
-      return reject(
-        463,
-        'TOO_MANY_FORWARDED_HOPS',
-        `x-forwarded-for holds more than ${FORWARDED_HOPS_LIMIT} addresses`,
-      );
-    }
+    const url = targetPath(hints?.url ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
+    const rejection = format.precheck(method, url, req.headers);
+    if (rejection) return answer(format.page(rejection.status), rejection.code, rejection.reason);
 
-    const reading = readBody(req, hints);
+    const reading = readBody(req, hints, format.requestLimit);
     const body = reading instanceof Promise ? await reading : reading;
     if (body === 'aborted') return;
     if (body === 'too-large') {
-      return reject(
-        413,
-        'REQUEST_TOO_LARGE',
-        `the request body is over the ALB's ${ALB_REQUEST_LIMIT}-byte limit; the handler was not invoked`,
-        undefined,
-        true,
-      );
+      const reason = `the request body is over the ${format.service}'s ${format.requestLimit}-byte limit; the handler was not invoked`;
+      return answer(format.page(413), 'REQUEST_TOO_LARGE', reason, undefined, true);
     }
     if (body === 'consumed') {
       const message =
@@ -473,22 +536,24 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
       method,
       path: stripPrefix(rawPath, s.stripPrefix),
       rawQuery,
-      headers: lowerNames(req.rawHeaders),
+      headers: wireHeaders(req.rawHeaders),
       body,
       remoteAddress: peerAddress(req.socket?.remoteAddress),
       remotePort: req.socket?.remotePort,
       protocol: (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http',
       port: req.socket?.localPort,
     };
-    request.headers = withAlbHeaders(request, newTraceId());
-    const event = albEventFromRequest(request, s.target);
+    const traceId = newTraceId();
+    request.headers = withAlbHeaders(request, traceId);
     const id = randomUUID();
+    const event = format.eventFromRequest(request, id, Date.now());
     const info = (code: string, message: string) => {
       if (s.logInvocations) safeLog(s.log, { level: 'info', code, message, requestId: id });
     };
     info('START', `START RequestId: ${id} Version: ${version}`);
     const outcome = await invoker({
-      event,
+      event: event as ALBEvent,
+      traceId,
       awsRequestId: id,
       warn: (message) => warn('RUNTIME', message, id),
     });
@@ -500,18 +565,18 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
       const reason = outcome.timedOut
         ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
         : `the handler failed: ${error.errorType}: ${error.errorMessage}`;
+      const page = format.failure();
       warn(
         outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR',
-        `answered 502: ${reason}${error.trace.length > 1 ? `\n${error.trace.join('\n')}` : ''}`,
+        `answered ${page.status}: ${reason}${error.trace.length > 1 ? `\n${error.trace.join('\n')}` : ''}`,
         id,
       );
-      const page = albErrorPage(502);
       if (s.diagnostics) page.headers.push(REASON_HEADER, oneLine(reason));
       return send(res, page);
     }
-    const read = responseFromAlbResult(outcome.result, rules, Buffer.byteLength(outcome.json));
+    const read = format.readResult(outcome.result, outcome.json);
     for (const warning of read.warnings) warn('RESULT', warning, id);
-    if (!read.ok) return reject(502, 'INVALID_RESULT', `invalid result: ${read.reason}`, id);
+    if (!read.ok) return answer(format.failure(), 'INVALID_RESULT', `invalid result: ${read.reason}`, id);
     send(res, finalizeResponse(read.response, method));
   };
 }

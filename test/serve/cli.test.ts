@@ -618,12 +618,18 @@ describe('parseCli', () => {
   it.each([
     [['serve', 'h.js', '--bogus'], /^Unknown option '--bogus' \(see lambda-bridge --help\)$/],
     [['serve', 'h.js', '--port'], /--port/],
-    [['serve', 'h.js', '--port', 'abc'], /^--port takes a whole number of at least 0; got "abc"\.$/],
+    [['serve', 'h.js', '--port', 'abc'], /^--port takes a whole number from 0 to 65535; got "abc"\.$/],
     [['serve', 'h.js', '--port', '1.5'], /^--port takes a whole number/],
-    [['serve', 'h.js', '--port', '70000'], /^--port takes a port from 0 to 65535; got 70000\.$/],
-    [['serve', 'h.js', '--timeout', '0'], /^--timeout takes a number of at least 0\.001/],
+    [['serve', 'h.js', '--port', '70000'], /^--port takes a whole number from 0 to 65535; got "70000"\.$/],
+    [['serve', 'h.js', '--port', '0x10'], /^--port takes a whole number/],
+    [['serve', 'h.js', '--timeout', '0'], /^--timeout takes a number from 0\.001 to 900/],
+    [['serve', 'h.js', '--timeout', '901'], /^--timeout takes a number from 0\.001 to 900/],
+    [
+      ['serve', 'h.js', '--format', 'soap'],
+      /^--format is one of alb, apigw-v1, apigw-v2, function-url; got "soap"\.$/,
+    ],
     [['serve', 'h.js', '--timeout', ''], /^--timeout takes a number/],
-    [['serve', 'h.js', '--memory', '64'], /^--memory takes a whole number of at least 128/],
+    [['serve', 'h.js', '--memory', '64'], /^--memory takes a whole number from 128 to 10240/],
     [['serve', 'h.js', '--concurrency', '0'], /^--concurrency takes a whole number of at least 1/],
     [[], /^Missing command: lambda-bridge serve <handler-file>$/],
     [['start'], /^Unknown command "start"; the command is "serve"\.$/],
@@ -669,7 +675,7 @@ describe('main, in this process', () => {
     expect(shown.lines).toEqual([PACKAGE_VERSION]);
     const bad = io();
     expect(await main(['serve', 'h.js', '--port', 'abc'], bad)).toBe(2);
-    expect(bad.errors).toEqual(['lambda-bridge: --port takes a whole number of at least 0; got "abc".']);
+    expect(bad.errors).toEqual(['lambda-bridge: --port takes a whole number from 0 to 65535; got "abc".']);
     const missing = io();
     expect(await main(['serve', fixture('absent.mjs'), '--port', '0'], missing)).toBe(2);
     expect(missing.errors).toHaveLength(1);

@@ -443,6 +443,33 @@ describe('serve(): execution environments', () => {
     expect(reply.env._X_AMZN_TRACE_ID).toBe(reply.traceHeader);
   });
 
+  it.each(['apigw-v2', 'function-url'] as const)(
+    'format: %s builds payload 2.0 events in the environments',
+    async (format) => {
+      const { get } = await start({ handler: fixture('echo-event.mjs'), format });
+      const response = await get('/p?a=1&a=2');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const event = (await response.json()) as {
+        version: string;
+        rawPath: string;
+        queryStringParameters: unknown;
+        requestContext: { domainName: string };
+      };
+      expect(event).toMatchObject({ version: '2.0', rawPath: '/p', queryStringParameters: { a: '1,2' } });
+      expect(event.requestContext.domainName).toMatch(
+        format === 'function-url' ? /\.lambda-url\./ : /\.execute-api\./,
+      );
+    },
+  );
+
+  it('format: apigw-v1 answers a failed invocation with 502 {"message": "Internal server error"}', async () => {
+    const { get } = await start({ handler: fixture('handler.mjs'), format: 'apigw-v1' });
+    const response = await get('/reject');
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ message: 'Internal server error' });
+  });
+
   it('isolate: false runs the handler in this thread, sharing module state between requests', async () => {
     const before = { ...process.env };
     const { json } = await start({

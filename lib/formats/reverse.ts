@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { albErrorPage } from '../alb-pages.js';
+import type { HttpRequest, HttpResponse } from '../http.js';
+import { albEventFromRequest, type ResultReading, responseFromAlbResult } from './alb-reverse.js';
+import {
+  type ApiTarget,
+  apiErrorResponse,
+  responseFromV1Result,
+  responseFromV2Result,
+  v1EventFromRequest,
+  v2EventFromRequest,
+} from './apigw-reverse.js';
+import { LAMBDA_RESULT_LIMIT } from './apigw-v1.js';
+
+/** The service the emulator plays in front of the handler. */
+export type FormatName = 'alb' | 'apigw-v1' | 'apigw-v2' | 'function-url';
+
+export const FORMAT_NAMES: readonly FormatName[] = ['alb', 'apigw-v1', 'apigw-v2', 'function-url'];
+
+/** The largest request body an ALB passes to a Lambda target, in bytes (contract 3). */
+export const ALB_REQUEST_LIMIT = 1024 * 1024;
+
+/** A request the service answers itself, before any invocation. */
+export interface Rejection {
+  status: number;
+  code: string;
+  reason: string;
+}
+
+/** What the emulator needs from each service it can play. */
+export interface ReverseFormat {
+  readonly name: FormatName;
+  /** For messages: "ALB", "API Gateway", "function URL". */
+  readonly service: string;
+  /** The largest request body passed to the function, in bytes. */
+  readonly requestLimit: number;
+  precheck(method: string, url: string, headers: IncomingHttpHeaders): Rejection | undefined;
+  eventFromRequest(request: HttpRequest, requestId: string, now: number): unknown;
+  readResult(result: unknown, json: string): ResultReading;
+  /** The service's own answer for a status it generates (413, and the ALB's 4xx). */
+  page(status: number): HttpResponse;
+  /** The service's own answer when the invocation fails, times out, or returns an unusable result. */
+  failure(): HttpResponse;
+}
+
+export interface ReverseSettings {
+  multiValue: boolean;
+  strict: boolean;
+  targetGroupArn: string;
+  region: string;
+  accountId: string;
+  stage: string | undefined;
+}
+
+const URL_LIMIT = 16 * 1024;
+const FORWARDED_HOPS_LIMIT = 30;
+
+function albFormat(s: ReverseSettings): ReverseFormat {
+  const target = { multiValue: s.multiValue, targetGroupArn: s.targetGroupArn };
+  const rules = { strict: s.strict, multiValue: s.multiValue };
+  return {
+    name: 'alb',
+    service: 'ALB',
+    requestLimit: ALB_REQUEST_LIMIT,
+    precheck(method, url, headers) {
+      if (method === 'TRACE')
+        return {
+          status: 405,
+          code: 'METHOD_NOT_ALLOWED',
+          reason: 'an ALB answers TRACE requests itself with 405',
+        };
+      if (headers.upgrade !== undefined) {
+        return {
+          status: 400,
+          code: 'UPGRADE_REJECTED',
+          reason: 'an ALB does not pass WebSocket or other upgrade requests to a Lambda target',
+        };
+      }
+      if (url.length > URL_LIMIT)
+        return {
+          status: 414,
+          code: 'URL_TOO_LONG',
+          reason: `the request line is over the ALB's ${URL_LIMIT}-byte limit`,
+        };
+      const xff = headers['x-forwarded-for'];
+      if (typeof xff === 'string' && xff.split(',').length > FORWARDED_HOPS_LIMIT) {
+        return {
+          status: 463,
+          code: 'TOO_MANY_FORWARDED_HOPS',
+          reason: `x-forwarded-for holds more than ${FORWARDED_HOPS_LIMIT} addresses`,
+        };
+      }
+      return undefined;
+    },
+    eventFromRequest: (request) => albEventFromRequest(request, target),
+    readResult: (result, json) => responseFromAlbResult(result, rules, Buffer.byteLength(json)),
+    page: albErrorPage,
+    failure: () => albErrorPage(502),
+  };
+}
+
+function apiFormat(name: FormatName, s: ReverseSettings): ReverseFormat {
+  const functionUrl = name === 'function-url';
+  const apiId = functionUrl ? randomBytes(16).toString('hex') : randomBytes(5).toString('hex');
+  const target: ApiTarget = {
+    region: s.region,
+    accountId: s.accountId,
+    apiId,
+    domainName: functionUrl
+      ? `${apiId}.lambda-url.${s.region}.on.aws`
+      : `${apiId}.execute-api.${s.region}.amazonaws.com`,
+    stage: s.stage ?? (name === 'apigw-v1' ? 'prod' : '$default'),
+  };
+  const v1 = name === 'apigw-v1';
+  return {
+    name,
+    service: functionUrl ? 'function URL' : 'API Gateway',
+    requestLimit: LAMBDA_RESULT_LIMIT,
+    precheck: () => undefined,
+    eventFromRequest: (request, requestId, now) =>
+      v1
+        ? v1EventFromRequest(request, target, requestId, now)
+        : v2EventFromRequest(request, target, requestId, now),
+    readResult: v1 ? responseFromV1Result : responseFromV2Result,
+    page: (status) => apiErrorResponse(status, status === 413 ? 'Request Entity Too Large' : 'Bad Request'),
+    // REST answers 502 for a failed integration; HTTP APIs and function URLs answer 500 (pitfalls 42-43).
+    failure: () =>
+      v1 ? apiErrorResponse(502, 'Internal server error') : apiErrorResponse(500, 'Internal Server Error'),
+  };
+}
+
+/** The emulated service for a format name. */
+export function reverseFormat(name: FormatName, settings: ReverseSettings): ReverseFormat {
+  return name === 'alb' ? albFormat(settings) : apiFormat(name, settings);
+}
