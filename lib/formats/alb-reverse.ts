@@ -4,6 +4,7 @@ import type { ALBEvent } from 'aws-lambda';
 import { mediaType } from '../binary.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
+import { pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
 import { resultSize } from '../size.js';
 import { ALB_RESULT_LIMIT } from './alb.js';
@@ -89,24 +90,16 @@ export function albEventFromRequest(request: HttpRequest, target: AlbTargetSetti
   };
   if (target.multiValue) {
     const headers: Record<string, string[]> = {};
-    for (let i = 0; i < src.length; i += 2) {
-      const list = headers[src[i]];
-      if (list === undefined) headers[src[i]] = [src[i + 1]];
-      else list.push(src[i + 1]);
-    }
+    for (let i = 0; i < src.length; i += 2) pushOwn(headers, src[i], src[i + 1]);
     const params: Record<string, string[]> = {};
-    for (const [key, value] of query) {
-      const list = params[key];
-      if (list === undefined) params[key] = [value];
-      else list.push(value);
-    }
+    for (const [key, value] of query) pushOwn(params, key, value);
     event.multiValueHeaders = headers;
     event.multiValueQueryStringParameters = params;
   } else {
     const headers: Record<string, string> = {};
-    for (let i = 0; i < src.length; i += 2) headers[src[i]] = src[i + 1];
+    for (let i = 0; i < src.length; i += 2) setOwn(headers, src[i], src[i + 1]);
     const params: Record<string, string> = {};
-    for (const [key, value] of query) params[key] = value;
+    for (const [key, value] of query) setOwn(params, key, value);
     event.headers = headers;
     event.queryStringParameters = params;
   }

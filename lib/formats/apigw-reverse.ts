@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { defaultIsBinary, needsBase64 } from '../binary.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
+import { getOwn, pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
 import type { ResultReading } from './alb-reverse.js';
 import { LAMBDA_RESULT_LIMIT } from './apigw-v1.js';
@@ -69,8 +70,8 @@ export function v1EventFromRequest(
   const multiHeaders: Record<string, string[]> = {};
   const src = request.headers;
   for (let i = 0; i < src.length; i += 2) {
-    headers[src[i]] = src[i + 1];
-    (multiHeaders[src[i]] ??= []).push(src[i + 1]);
+    setOwn(headers, src[i], src[i + 1]);
+    pushOwn(multiHeaders, src[i], src[i + 1]);
   }
   const pairs = splitRawQuery(request.rawQuery);
   let query: Record<string, string> | null = null;
@@ -81,8 +82,8 @@ export function v1EventFromRequest(
     for (const [rawKey, rawValue] of pairs) {
       const key = decode(rawKey);
       const value = decode(rawValue);
-      query[key] = value;
-      (multiQuery[key] ??= []).push(value);
+      setOwn(query, key, value);
+      pushOwn(multiQuery, key, value);
     }
   }
   const { body, isBase64Encoded } = bodyOf(request);
@@ -156,7 +157,8 @@ export function v2EventFromRequest(
       for (const part of src[i + 1].split(';')) if (part.trim() !== '') cookies.push(part.trim());
       continue;
     }
-    headers[name] = headers[name] === undefined ? src[i + 1] : `${headers[name]},${src[i + 1]}`;
+    const prev = getOwn(headers, name);
+    setOwn(headers, name, prev === undefined ? src[i + 1] : `${prev},${src[i + 1]}`);
   }
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -191,7 +193,8 @@ export function v2EventFromRequest(
     for (const [rawKey, rawValue] of pairs) {
       const key = decode(rawKey);
       const value = decode(rawValue);
-      query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+      const prev = getOwn(query, key);
+      setOwn(query, key, prev === undefined ? value : `${prev},${value}`);
     }
     event.queryStringParameters = query;
   }
