@@ -6,6 +6,7 @@ import { finalizeResponse } from '../lib/finalize.js';
 import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
 import { detectFormat, type HttpEvent, type ResultFor } from '../lib/formats/detect.js';
 import { type HttpRequest, type HttpResponse, lastHeader } from '../lib/http.js';
+import { isThenable } from '../lib/invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
 import { createRequest } from '../lib/node/request.js';
 import { createResponse } from '../lib/node/response.js';
@@ -93,14 +94,6 @@ const INVOCATION = Symbol.for('lambda-bridge.invocation');
  */
 export function getInvocation<E = ALBEvent>(req: IncomingMessage): Invocation<E> | undefined {
   return (req as unknown as Record<symbol, Invocation<E> | undefined>)[INVOCATION];
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function listenerOf(app: unknown, from: string): RequestListener {

@@ -4,6 +4,7 @@ import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws
 import { describe, InvalidOptionError } from './errors.js';
 import { finalizeResponse } from './finalize.js';
 import { newTraceId, withAlbHeaders } from './formats/alb-reverse.js';
+import { stripBasePath } from './formats/fields.js';
 import {
   ALB_REQUEST_LIMIT,
   FORMAT_NAMES,
@@ -228,13 +229,6 @@ function targetPath(url: string): string {
   return url.slice(slash);
 }
 
-function stripPrefix(path: string, prefix: string | undefined): string {
-  if (!prefix || !path.startsWith(prefix)) return path;
-  const rest = path.slice(prefix.length);
-  if (rest === '') return '/';
-  return rest.charCodeAt(0) === 47 ? rest : path;
-}
-
 function peerAddress(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }
@@ -259,7 +253,7 @@ function requestFromInit(request: EventRequest, settings: Settings): HttpRequest
         : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   const http: HttpRequest = {
     method: (request.method ?? 'GET').toUpperCase(),
-    path: stripPrefix(path || '/', settings.stripPrefix),
+    path: stripBasePath(path || '/', settings.stripPrefix),
     rawQuery,
     headers,
     body,
@@ -534,7 +528,7 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
     const [rawPath, rawQuery] = splitUrl(url);
     const request: HttpRequest = {
       method,
-      path: stripPrefix(rawPath, s.stripPrefix),
+      path: stripBasePath(rawPath, s.stripPrefix),
       rawQuery,
       headers: wireHeaders(req.rawHeaders),
       body,

@@ -28,8 +28,10 @@ export function safePath(path: string): string {
 
 function pair(key: string, value: string): string {
   const k = escapeUnsafe(key, UNSAFE_IN_KEY);
-  // `?flag` and `?flag=` both arrive as `flag: ""`; the shorter spelling is kept.
-  return value === '' ? k : `${k}=${escapeUnsafe(value, UNSAFE_IN_VALUE)}`;
+  // `?flag` and `?flag=` both arrive as `flag: ""`; the shorter spelling is kept. An empty key
+  // with an empty value (`?=`) needs its `=`, or the pair would vanish.
+  if (value === '') return k === '' ? '=' : k;
+  return `${k}=${escapeUnsafe(value, UNSAFE_IN_VALUE)}`;
 }
 
 /**

@@ -129,7 +129,8 @@ const DESCRIPTION = /^(\d{3}) (.*)$/s;
 /** The ALB's quota for the whole response header block (contract 3). */
 export const ALB_RESPONSE_HEADER_LIMIT = 32 * 1024;
 
-function kind(value: unknown): string {
+/** How a bad value is named in a result-validation message. */
+export function kind(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';

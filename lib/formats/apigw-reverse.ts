@@ -6,7 +6,7 @@ import { hasInvalidValueChar, isHeaderName } from '../headers.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import { getOwn, pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
-import type { ResultReading } from './alb-reverse.js';
+import { kind, type ResultReading } from './alb-reverse.js';
 import { LAMBDA_RESULT_LIMIT } from './apigw-v1.js';
 import { decodeBase64Strict } from './base64.js';
 
@@ -202,12 +202,6 @@ export function v2EventFromRequest(
   if (body !== undefined) event.body = body;
   event.isBase64Encoded = isBase64Encoded;
   return event;
-}
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /** Header values API Gateway accepts: strings, numbers and booleans, sent as text. */

@@ -52,7 +52,8 @@ function toError(value: unknown): InvocationError {
   return { errorType: typeof value, errorMessage: String(value), trace: [] };
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether a value is a promise or any other thenable, as the runtime checks a handler's return value. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
     value !== null &&
