@@ -15,7 +15,7 @@ import {
 } from './formats/reverse.js';
 import { hasInvalidValueChar } from './headers.js';
 import type { HttpRequest, HttpResponse } from './http.js';
-import { type ContextOptions, checkContextOptions, createContext } from './invoke/context.js';
+import { type ContextOptions, checkContextOptions, contextFactory } from './invoke/context.js';
 import { invoke, type LambdaHandler, type NodeRuntime, type Outcome } from './invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from './log.js';
 
@@ -471,8 +471,9 @@ export function createAlbEmulator(
     );
   }
   const s = settingsOf(options);
+  const contextFor = contextFactory(s.context);
   const invoker: Invoker = ({ event, awsRequestId, warn }) =>
-    invoke(handler as LambdaHandler, event, createContext({ ...s.context, awsRequestId }), {
+    invoke(handler as LambdaHandler, event, contextFor(awsRequestId), {
       timeout: s.timeout,
       runtime: s.runtime,
       warn,
@@ -541,18 +542,19 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
     request.headers = withAlbHeaders(request, traceId);
     const id = randomUUID();
     const event = format.eventFromRequest(request, id, Date.now());
-    const info = (code: string, message: string) => {
-      if (s.logInvocations) safeLog(s.log, { level: 'info', code, message, requestId: id });
-    };
-    info('START', `START RequestId: ${id} Version: ${version}`);
+    const info = (code: string, message: string) =>
+      safeLog(s.log, { level: 'info', code, message, requestId: id });
+    if (s.logInvocations) info('START', `START RequestId: ${id} Version: ${version}`);
     const outcome = await invoker({
       event: event as ALBEvent,
       traceId,
       awsRequestId: id,
       warn: (message) => warn('RUNTIME', message, id),
     });
-    info('END', `END RequestId: ${id}`);
-    info('REPORT', reportLine(id, outcome, memory));
+    if (s.logInvocations) {
+      info('END', `END RequestId: ${id}`);
+      info('REPORT', reportLine(id, outcome, memory));
+    }
 
     if (!outcome.ok) {
       const { error } = outcome;

@@ -1,8 +1,8 @@
 // Characters that cannot stand raw in a request target: controls, space, non-ASCII, and the
 // delimiters that would change its structure. Everything else (`%`, `+`, `/`, …) passes as sent.
-const UNSAFE_IN_PATH = /[\x00-\x20\x7f#?]|[^\x00-\x7f]/u;
-const UNSAFE_IN_KEY = /[\x00-\x20\x7f#&=]|[^\x00-\x7f]/u;
-const UNSAFE_IN_VALUE = /[\x00-\x20\x7f#&]|[^\x00-\x7f]/u;
+const UNSAFE_IN_PATH = /[\x00-\x20\x7f#?]|[^\x00-\x7f]/;
+const UNSAFE_IN_KEY = /[\x00-\x20\x7f#&=]|[^\x00-\x7f]/;
+const UNSAFE_IN_VALUE = /[\x00-\x20\x7f#&]|[^\x00-\x7f]/;
 
 const GLOBAL = new Map(
   [UNSAFE_IN_PATH, UNSAFE_IN_KEY, UNSAFE_IN_VALUE].map((re) => [re, new RegExp(re.source, 'gu')]),

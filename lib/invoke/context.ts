@@ -77,22 +77,45 @@ function logStreamName(now: Date, version: string): string {
  * const result = await handler(createAlbEvent({ url: '/orders' }), context);
  */
 export function createContext(options: ContextOptions = {}): Context {
+  return contextFactory(options)(options.awsRequestId ?? randomUUID());
+}
+
+/**
+ * Contexts for one execution environment: the options are checked once, and every invocation's
+ * context shares the environment's log stream, as on Lambda.
+ */
+export function contextFactory(options: ContextOptions): (awsRequestId: string) => Context {
   checkContextOptions(options);
   const functionName = options.functionName ?? 'local-function';
   const version = options.functionVersion ?? '$LATEST';
   const region = options.region ?? 'us-east-1';
   const account = options.accountId ?? '123456789012';
-  const now = Date.now();
-  const deadline = now + (options.timeout ?? 3000);
+  const arn = `arn:aws:lambda:${region}:${account}:function:${functionName}`;
+  const memory = String(options.memorySize ?? 128);
+  const stream = logStreamName(new Date(), version);
+  const timeout = options.timeout ?? 3000;
+  return (awsRequestId) =>
+    makeContext(functionName, version, arn, memory, awsRequestId, stream, Date.now() + timeout);
+}
+
+function makeContext(
+  functionName: string,
+  version: string,
+  arn: string,
+  memory: string,
+  awsRequestId: string,
+  stream: string,
+  deadline: number,
+): Context {
   let waits = true;
   const context: WiredContext = {
     functionName,
     functionVersion: version,
-    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${functionName}`,
-    memoryLimitInMB: String(options.memorySize ?? 128),
-    awsRequestId: options.awsRequestId ?? randomUUID(),
+    invokedFunctionArn: arn,
+    memoryLimitInMB: memory,
+    awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: logStreamName(new Date(now), version),
+    logStreamName: stream,
     identity: undefined,
     clientContext: undefined,
     get callbackWaitsForEmptyEventLoop() {

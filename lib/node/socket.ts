@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
 
 /**
  * The connection an in-memory request arrived on. It carries the peer as the load balancer saw
@@ -31,7 +30,8 @@ export class BridgeSocket extends EventEmitter {
     super();
     this.remoteAddress = remoteAddress;
     this.remotePort = remotePort;
-    this.remoteFamily = remoteAddress === undefined ? undefined : isIPv6(remoteAddress) ? 'IPv6' : 'IPv4';
+    this.remoteFamily =
+      remoteAddress === undefined ? undefined : remoteAddress.includes(':') ? 'IPv6' : 'IPv4';
     this.encrypted = encrypted ? true : undefined;
     this.localPort = localPort;
   }

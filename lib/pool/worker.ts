@@ -1,12 +1,13 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createContext } from '../invoke/context.js';
+import { contextFactory } from '../invoke/context.js';
 import { invoke, type LambdaHandler } from '../invoke/invoke.js';
 import { importError, loadHandler } from './load.js';
 import type { EnvironmentData, FromEnvironment, ToEnvironment } from './protocol.js';
 
 // One execution environment: loads the handler module once, then serves one invocation at a time.
 const data = workerData as EnvironmentData;
+const contextFor = contextFactory(data.context);
 const port = parentPort;
 
 function post(message: FromEnvironment): void {
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     if (message.type !== 'invoke') return;
     current = message.id;
     if (message.traceId !== undefined) process.env._X_AMZN_TRACE_ID = message.traceId;
-    const context = createContext({ ...data.context, awsRequestId: message.id });
+    const context = contextFor(message.id);
     // The server stops the environment at the timeout; this timer is only a backstop.
     const timeout = (data.context.timeout ?? 3000) * 2 + 1000;
     const outcome = await invoke(handler, message.event, context, {
