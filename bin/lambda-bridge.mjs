@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The lambda-bridge command: `lambda-bridge serve <handler-file>[#export] [options]`.
-import { main } from '../dist/esm/adapters/cli.js';
+import { main } from '../dist/esm/cli.js';
 
 // Lambda's clock runs in UTC; the time zone is process-wide, so it is set before anything runs.
 process.env.TZ = 'UTC';

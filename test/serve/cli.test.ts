@@ -246,7 +246,7 @@ async function killAll(): Promise<void> {
 
 beforeAll(() => {
   // The bin runs the built package; `npm test` builds first, a lone run of this file may not have.
-  if (!existsSync(join(ROOT, 'dist', 'esm', 'adapters', 'cli.js'))) {
+  if (!existsSync(join(ROOT, 'dist', 'esm', 'cli.js'))) {
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
   }
 });
