@@ -6,6 +6,7 @@
 
 import express from 'express';
 import { toExpress } from 'lambda-bridge';
+import { serve } from 'lambda-bridge/serve';
 import { REVERSE_BODY, REVERSE_CONTENT_TYPE, REVERSE_PATH } from './reverse.mjs';
 
 const [kind, lifetimeArg = '120000'] = process.argv.slice(2);
@@ -25,18 +26,28 @@ if (kind === 'native') {
     isBase64Encoded: false,
   });
   app.use(toExpress(handler));
-} else {
+} else if (kind !== 'dev-server') {
   throw new Error(`unknown server kind ${JSON.stringify(kind)}`);
 }
 
-const server = app.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
-
-function stop() {
-  process.stdin.destroy();
-  server.close();
-  server.closeAllConnections();
+let stop;
+if (kind === 'dev-server') {
+  // The dev server as `lambda-bridge serve` runs it: isolated worker environments, default concurrency.
+  const dev = await serve({ handler: new URL('./hello-handler.mjs', import.meta.url).pathname, port: 0 });
+  process.stdout.write(`${JSON.stringify({ port: dev.port })}\n`);
+  stop = () => {
+    process.stdin.destroy();
+    void dev.close();
+  };
+} else {
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+  });
+  stop = () => {
+    process.stdin.destroy();
+    server.close();
+    server.closeAllConnections();
+  };
 }
 process.stdin.on('end', stop);
 process.stdin.resume();

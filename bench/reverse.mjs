@@ -22,9 +22,8 @@ export const REVERSE_SCENARIOS = [
   },
   {
     id: 'dev-server',
-    title: 'dev server',
+    title: 'lambda-bridge serve (isolated)',
     target: 0.5,
-    server: undefined,
-    missing: 'command not available',
+    server: ['child-server.mjs', 'dev-server'],
   },
 ];

@@ -354,8 +354,10 @@ function readBody(
   if (req.readableEnded || req.readableDidRead) {
     const kept = keptBody(req, hints);
     if (kept !== undefined) return kept.length > limit ? 'too-large' : kept;
-    return declaresBody(req) ? 'consumed' : Buffer.alloc(0);
+    return declaresBody(req) ? 'consumed' : EMPTY;
   }
+  // No body is announced (a GET, say): nothing to wait for; Node discards any stray bytes.
+  if (!declaresBody(req)) return EMPTY;
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return 'too-large';
   return new Promise<BodyReading>((resolve) => {
@@ -392,22 +394,24 @@ function readBody(
   });
 }
 
+const EMPTY = Buffer.alloc(0);
+// What an earlier middleware may have set that describes a body this answer replaces.
+const STALE = new Set([
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'content-language',
+  'content-range',
+  'etag',
+  'last-modified',
+]);
+
 function send(res: ServerResponse, response: HttpResponse, close = false): void {
   if (res.headersSent || res.writableEnded) {
     if (!res.writableEnded) res.end();
     return;
   }
-  for (const stale of [
-    'content-length',
-    'content-type',
-    'content-encoding',
-    'content-language',
-    'content-range',
-    'etag',
-    'last-modified',
-  ]) {
-    res.removeHeader(stale);
-  }
+  for (const name of res.getHeaderNames()) if (STALE.has(name)) res.removeHeader(name);
   res.statusCode = response.status;
   if (response.reason !== undefined) res.statusMessage = response.reason;
   const headers = response.headers;

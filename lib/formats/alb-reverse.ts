@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ALBEvent } from 'aws-lambda';
 import { mediaType } from '../binary.js';
@@ -34,7 +34,9 @@ export function newTraceId(now: number = Date.now()): string {
   const seconds = Math.floor(now / 1000)
     .toString(16)
     .padStart(8, '0');
-  return `Root=1-${seconds}-${randomBytes(12).toString('hex')}`;
+  // randomUUID draws from a cached entropy pool; its first 24 hex digits make the id part.
+  const random = randomUUID();
+  return `Root=1-${seconds}-${random.slice(0, 8)}${random.slice(9, 13)}${random.slice(14, 18)}${random.slice(19, 23)}${random.slice(24, 28)}`;
 }
 
 /**
