@@ -2,16 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ALBEvent, Context } from 'aws-lambda';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
 import { describe, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
-import { finalizeResponse } from '../lib/finalize.js';
+import { finalizeResponse, isBodiless } from '../lib/finalize.js';
 import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
 import { detectFormat, type HttpEvent, type ResultFor } from '../lib/formats/detect.js';
 import { type HttpRequest, type HttpResponse, lastHeader } from '../lib/http.js';
 import { isThenable } from '../lib/invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
 import { createRequest } from '../lib/node/request.js';
-import { createResponse } from '../lib/node/response.js';
+import { type BodyLimit, createResponse, dropResponse } from '../lib/node/response.js';
 import { BridgeSocket } from '../lib/node/socket.js';
-import { compressResponse, resultSize } from '../lib/size.js';
+import { acceptsCompression, compressResponse, resultSize } from '../lib/size.js';
 
 /** A Node request listener: an Express app, `koaApp.callback()`, or any `(req, res)` function. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -138,6 +138,9 @@ function checkOptions(options: ToLambdaOptions): void {
   }
 }
 
+/** Stands in for a response the bridge stopped buffering; the caller answers for it. */
+const EMPTY: HttpResponse = { status: 502, reason: undefined, headers: [], body: Buffer.alloc(0) };
+
 function plain(status: number, text: string): HttpResponse {
   const body = Buffer.from(text, 'utf8');
   return { status, reason: undefined, headers: ['content-type', 'text/plain; charset=utf-8'], body };
@@ -235,17 +238,40 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
       warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
       return answer(400, 'Bad Request');
     }
-    const response = finalizeResponse(
-      await run(app, request, { event, context }, deadline(context, margin), exposeErrors, warn),
-      request.method,
+    const limit = format.resultLimit;
+    let overflow: number | undefined;
+    const bodyLimit: BodyLimit = {
+      bytes: limit,
+      // The JSON of a result is longer than its body, so a longer body can only fit compressed.
+      compressible: (res) =>
+        res.getHeader('content-encoding') === undefined &&
+        acceptsCompression(lastHeader(request.headers, 'accept-encoding')),
+      bodiless: (res) => isBodiless(request.method, res.statusCode),
+      onOverflow: (size) => {
+        overflow = size;
+      },
+    };
+    const ran = await run(
+      app,
+      request,
+      { event, context },
+      deadline(context, margin),
+      exposeErrors,
+      warn,
+      bodyLimit,
     );
+    if (overflow !== undefined) {
+      const text = `The ${format.name} result is over its ${limit}-byte limit: the app's response body alone passed ${limit} bytes (${overflow} when the bridge stopped buffering it), and the client does not accept it compressed.`;
+      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
+      return answer(502, text, request.method);
+    }
+    const response = finalizeResponse(ran, request.method);
 
     const result = format.resultFromResponse(response, event, settings);
     if (typeof result === 'string') {
       warn('RESULT_INEXPRESSIBLE', `answered 500: ${result}.`);
       return answer(500, 'Internal Server Error');
     }
-    const limit = format.resultLimit;
     const size = resultSize(result, limit);
     if (size <= limit) return result as ResultFor<E>;
     const compressed = compressResponse(response, lastHeader(request.headers, 'accept-encoding'));
@@ -271,6 +297,7 @@ function run(
   wait: number | undefined,
   exposeErrors: boolean,
   warn: (code: string, message: string) => void,
+  limit: BodyLimit,
 ): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve) => {
     let settled = false;
@@ -291,8 +318,12 @@ function run(
       resolve(response);
     };
     const fail = (error: unknown) => {
-      if (settled) return;
       const message = error instanceof Error ? error.message : String(error);
+      if (settled) {
+        // Reported, not swallowed: nothing else would ever show it.
+        warn('APP_ERROR', `the app failed after its invocation was answered: ${message}`);
+        return;
+      }
       if (res.writableEnded) {
         // The response is complete (it settles on the next tick); it is sent as the app ended it.
         warn('APP_ERROR', `the app failed after finishing its response, which is sent as it was: ${message}`);
@@ -301,14 +332,25 @@ function run(
       warn('APP_ERROR', `answered 500: the app failed before finishing its response: ${message}`);
       const stack = error instanceof Error && error.stack ? error.stack : String(error);
       settle(plain(500, exposeErrors ? stack : 'Internal Server Error'));
+      abandon();
+    };
+    // The invocation is answered without the app's response: drop what it still writes.
+    const abandon = () => {
+      dropResponse(res);
       socket.destroy();
     };
 
-    const res = createResponse(req, socket, settle);
+    const res = createResponse(req, socket, settle, limit, (size) => {
+      if (settled) return;
+      limit.onOverflow(size);
+      settle(EMPTY);
+      socket.destroy();
+    });
     socket.once('close', () => {
       if (settled) return;
       warn('APP_CLOSED', 'answered 502: the app closed the connection without finishing its response.');
       settle(plain(502, 'Bad Gateway'));
+      dropResponse(res);
     });
     if (wait !== undefined) {
       timer = setTimeout(() => {
@@ -318,7 +360,7 @@ function run(
           `answered 504: the app did not finish its response within ${Math.round(wait)} ms, before the Lambda deadline.`,
         );
         settle(plain(504, 'Gateway Timeout'));
-        socket.destroy();
+        abandon();
       }, wait);
     }
     try {

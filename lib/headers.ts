@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { getOwn } from './own.js';
 
 // Node's HTTP server keeps the first of these when a request repeats them (lib/_http_incoming.js).
 const SINGLE_VALUED = new Set([
@@ -32,8 +33,10 @@ export function foldHeaders(raw: readonly string[]): IncomingHttpHeaders {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
-    const prev = out[name];
+    // Only own values count: `constructor` must not pick up Object.prototype.constructor.
+    const prev = getOwn(out, name);
     if (prev === undefined) {
+      // As in Node, assigning `__proto__` a string changes nothing: that line is dropped.
       out[name] = name === 'set-cookie' ? [value] : value;
     } else if (name === 'set-cookie') {
       (prev as string[]).push(value);

@@ -23,6 +23,11 @@ function accepts(acceptEncoding: string, coding: string): boolean {
   return false;
 }
 
+/** Whether `compressResponse` may compress for a client that sent this `accept-encoding`. */
+export function acceptsCompression(acceptEncoding: string | undefined): boolean {
+  return acceptEncoding !== undefined && (accepts(acceptEncoding, 'gzip') || accepts(acceptEncoding, 'br'));
+}
+
 /**
  * Compresses a response the client accepts compressed (gzip, else br) and that is not encoded
  * already; `undefined` when neither applies.

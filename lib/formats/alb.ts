@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import type { BinaryPredicate } from '../binary.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
+import { setOwn } from '../own.js';
 import { rawQueryFromParams } from '../query.js';
 import {
   checkParams,
@@ -108,7 +109,7 @@ export function albResultFromResponse(
     for (const name of Object.keys(grouped.map)) {
       const values = grouped.map[name];
       if (name !== 'set-cookie') {
-        headers[name] = values.length === 1 ? values[0] : values.join(', ');
+        setOwn(headers, name, values.length === 1 ? values[0] : values.join(', '));
         continue;
       }
       // A JSON object holds one value per name, and cookies cannot be comma-joined (contract 2.4).

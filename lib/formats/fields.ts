@@ -1,6 +1,7 @@
 import { type BinaryPredicate, needsBase64 } from '../binary.js';
 import { asWireText, hasInvalidValueChar, isHeaderName } from '../headers.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
+import { pushOwn } from '../own.js';
 import { safePath } from '../query.js';
 import { decodeBase64Strict } from './base64.js';
 import type { Peer } from './forwarded.js';
@@ -187,9 +188,8 @@ export function groupHeaders(response: HttpResponse): GroupedHeaders {
     const value = src[i + 1];
     if (name === 'content-type' && contentType === '') contentType = value;
     else if (name === 'content-encoding' && contentEncoding === '') contentEncoding = value;
-    const list = map[name];
-    if (list === undefined) map[name] = [value];
-    else list.push(value);
+    // Own properties only: `constructor` and `__proto__` are headers like any other.
+    pushOwn(map, name, value);
   }
   return { map, contentType, contentEncoding };
 }

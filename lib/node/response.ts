@@ -7,8 +7,28 @@ const STATE = Symbol('lambda-bridge.response');
 
 interface Capture {
   chunks: Buffer[];
+  /** Body bytes written so far, kept or not. */
+  size: number;
   ended: boolean;
+  /** The bridge has answered without this response: later writes are counted and dropped. */
+  dropped: boolean;
+  closed: boolean;
   onEnd: (response: HttpResponse) => void;
+  limit: BodyLimit | undefined;
+  onOverflow: ((size: number) => void) | undefined;
+}
+
+/**
+ * The most body the result can carry. Past `bytes`, a body that cannot be compressed any more
+ * can never fit, so it is not buffered: `onOverflow` answers instead.
+ */
+export interface BodyLimit {
+  bytes: number;
+  /** Whether the bridge may still compress this response (asked once the limit is passed). */
+  compressible(res: ServerResponse): boolean;
+  /** Whether the response carries no body at all (HEAD, 204, 304): its size does not matter. */
+  bodiless(res: ServerResponse): boolean;
+  onOverflow(size: number): void;
 }
 
 type CapturingResponse = ServerResponse & { [STATE]: Capture };
@@ -26,9 +46,11 @@ export function createResponse(
   req: IncomingMessage,
   socket: BridgeSocket,
   onEnd: (response: HttpResponse) => void,
+  limit?: BodyLimit,
+  onOverflow?: (size: number) => void,
 ): ServerResponse {
   const res = new ServerResponse(req) as CapturingResponse;
-  res[STATE] = { chunks: [], ended: false, onEnd };
+  res[STATE] = { chunks: [], size: 0, ended: false, dropped: false, closed: false, onEnd, limit, onOverflow };
   const own = res as unknown as Record<string, unknown>;
   own.socket = socket as unknown as Socket;
   own.writeHead = writeHead;
@@ -108,9 +130,43 @@ function write(this: CapturingResponse, chunk: unknown, encoding?: unknown, call
     return false;
   }
   if (!this.headersSent) this.writeHead(this.statusCode);
-  if (buffer.length > 0) state.chunks.push(buffer);
+  keep(this, state, buffer);
   if (typeof callback === 'function') process.nextTick(callback as () => void);
   return true;
+}
+
+/** Buffers a body chunk, unless the response was dropped or has grown past what can be sent. */
+function keep(res: CapturingResponse, state: Capture, buffer: Buffer): void {
+  if (buffer.length === 0) return;
+  state.size += buffer.length;
+  if (state.dropped) return;
+  const { limit } = state;
+  if (limit !== undefined && state.size > limit.bytes && !limit.bodiless(res) && !limit.compressible(res)) {
+    dropResponse(res);
+    (state.onOverflow ?? limit.onOverflow)(state.size);
+    return;
+  }
+  state.chunks.push(buffer);
+}
+
+/**
+ * The bridge has answered without this response (a deadline, a failure, a body too large to
+ * send): what the app writes from now on is dropped, and the response closes as it does when a
+ * client goes away, so a stream piped into it stops.
+ */
+export function dropResponse(res: ServerResponse): void {
+  const state = (res as CapturingResponse)[STATE];
+  if (state === undefined || state.dropped) return;
+  state.dropped = true;
+  state.chunks = [];
+  if (!state.ended) process.nextTick(emitClose, res);
+}
+
+function emitClose(res: CapturingResponse): void {
+  const state = res[STATE];
+  if (state.closed) return;
+  state.closed = true;
+  res.emit('close');
 }
 
 function end(
@@ -133,7 +189,8 @@ function end(
   }
   if (chunk !== undefined && chunk !== null) {
     const buffer = toBuffer(chunk, encoding);
-    if (buffer.length > 0) state.chunks.push(buffer);
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    keep(this, state, buffer);
   }
   if (!this.headersSent) this.writeHead(this.statusCode);
   state.ended = true;
@@ -153,8 +210,9 @@ function end(
 function finish(res: CapturingResponse, response: HttpResponse): void {
   res.emit('prefinish');
   res.emit('finish');
-  res[STATE].onEnd(response);
-  res.emit('close');
+  const state = res[STATE];
+  if (!state.dropped) state.onEnd(response);
+  emitClose(res);
 }
 
 function flushHeaders(this: CapturingResponse): void {
