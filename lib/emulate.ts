@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -208,12 +209,19 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * Header lines as the service puts them in an event: lower-case names, and values read as UTF-8
  * (Node hands over header bytes as Latin-1 text; the service decodes them as UTF-8).
  */
-function wireHeaders(raw: readonly string[]): string[] {
+function wireHeaders(raw: readonly string[]): string[] | { invalid: string } {
   const out = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i += 2) {
     const value = raw[i + 1];
     out[i] = raw[i].toLowerCase();
-    out[i + 1] = NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
+    if (NON_ASCII.test(value)) {
+      const bytes = Buffer.from(value, 'latin1');
+      // The service refuses header bytes that are not UTF-8 (ELB access-log reason LambdaBadRequest).
+      if (!isUtf8(bytes)) return { invalid: out[i] };
+      out[i + 1] = bytes.toString('utf8');
+    } else {
+      out[i + 1] = value;
+    }
   }
   return out;
 }
@@ -530,18 +538,25 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
       return;
     }
 
+    const headers = wireHeaders(req.rawHeaders);
+    if (!Array.isArray(headers)) {
+      const reason = `header ${JSON.stringify(headers.invalid)} holds bytes that are not UTF-8; the ${format.service} refuses such a request and the handler was not invoked`;
+      return answer(format.page(400), 'INVALID_UTF8', reason);
+    }
     const [rawPath, rawQuery] = splitUrl(url);
     const request: HttpRequest = {
       method,
       path: stripBasePath(rawPath, s.stripPrefix),
       rawQuery,
-      headers: wireHeaders(req.rawHeaders),
+      headers,
       body,
       remoteAddress: peerAddress(req.socket?.remoteAddress),
       remotePort: req.socket?.remotePort,
       protocol: (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http',
       port: req.socket?.localPort,
     };
+    const refused = format.checkRequest(request);
+    if (refused) return answer(format.page(refused.status), refused.code, refused.reason);
     const traceId = newTraceId();
     request.headers = withAlbHeaders(request, traceId);
     const id = randomUUID();

@@ -14,7 +14,13 @@ for (const project of ['tsconfig.build.json', 'tsconfig.build.cjs.json']) {
   execFileSync(process.execPath, [tsc, '-p', project, '--emitDeclarationOnly'], { stdio: 'inherit' });
 }
 
-const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+};
 await Promise.all([
   build({ ...common, entryPoints: ['index.ts'], format: 'esm', outfile: 'dist/esm/index.js' }),
   build({ ...common, entryPoints: ['index.ts'], format: 'cjs', outfile: 'dist/cjs/index.js' }),

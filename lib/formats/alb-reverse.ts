@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ALBEvent } from 'aws-lambda';
@@ -27,6 +28,21 @@ function isPlainRequestType(contentType: string | undefined): boolean {
     type === 'application/javascript' ||
     type === 'application/xml'
   );
+}
+
+/**
+ * Whether an ALB would have to pass the body as text (a text type, no content-encoding) but
+ * cannot, because it is not valid UTF-8.
+ */
+export function isUnreadableText(request: HttpRequest): boolean {
+  if (request.body.length === 0) return false;
+  let contentType: string | undefined;
+  const src = request.headers;
+  for (let i = 0; i < src.length; i += 2) {
+    if (src[i] === 'content-encoding') return false;
+    if (src[i] === 'content-type' && contentType === undefined) contentType = src[i + 1];
+  }
+  return isPlainRequestType(contentType) && !isUtf8(request.body);
 }
 
 /** A fresh trace header value, `Root=1-<8 hex: epoch seconds>-<24 hex>`. */
@@ -82,7 +98,8 @@ export function albEventFromRequest(request: HttpRequest, target: AlbTargetSetti
     else if (src[i] === 'content-encoding') encoded = true;
   }
   const { body } = request;
-  const base64 = body.length > 0 && (encoded || !isPlainRequestType(contentType));
+  // A body that is not UTF-8 cannot be text; the emulator refuses it first, the codec stays lossless.
+  const base64 = body.length > 0 && (encoded || !isPlainRequestType(contentType) || !isUtf8(body));
   const event: ALBEvent = {
     requestContext: { elb: { targetGroupArn: target.targetGroupArn } },
     httpMethod: request.method,

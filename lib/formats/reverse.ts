@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { albErrorPage } from '../alb-pages.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
-import { albEventFromRequest, type ResultReading, responseFromAlbResult } from './alb-reverse.js';
+import {
+  albEventFromRequest,
+  isUnreadableText,
+  type ResultReading,
+  responseFromAlbResult,
+} from './alb-reverse.js';
 import {
   type ApiTarget,
   apiErrorResponse,
@@ -36,6 +41,8 @@ export interface ReverseFormat {
   /** The largest request body passed to the function, in bytes. */
   readonly requestLimit: number;
   precheck(method: string, url: string, headers: IncomingHttpHeaders): Rejection | undefined;
+  /** A request, body read, that the service refuses before invoking the function. */
+  checkRequest(request: HttpRequest): Rejection | undefined;
   eventFromRequest(request: HttpRequest, requestId: string, now: number): unknown;
   readResult(result: unknown, json: string): ResultReading;
   /** The service's own answer for a status it generates (413, and the ALB's 4xx). */
@@ -93,6 +100,15 @@ function albFormat(s: ReverseSettings): ReverseFormat {
       }
       return undefined;
     },
+    checkRequest(request) {
+      if (!isUnreadableText(request)) return undefined;
+      return {
+        status: 400,
+        code: 'INVALID_UTF8',
+        reason:
+          'the body has a text content type but is not valid UTF-8; an ALB refuses such a request (LambdaBadRequest) and the handler was not invoked',
+      };
+    },
     eventFromRequest: (request) => albEventFromRequest(request, target),
     readResult: (result, json) => responseFromAlbResult(result, rules, Buffer.byteLength(json)),
     page: albErrorPage,
@@ -118,6 +134,8 @@ function apiFormat(name: FormatName, s: ReverseSettings): ReverseFormat {
     service: functionUrl ? 'function URL' : 'API Gateway',
     requestLimit: LAMBDA_RESULT_LIMIT,
     precheck: () => undefined,
+    // A body that is not UTF-8 travels base64, whatever its type.
+    checkRequest: () => undefined,
     eventFromRequest: (request, requestId, now) =>
       v1
         ? v1EventFromRequest(request, target, requestId, now)

@@ -1,21 +1,12 @@
 /**
- * Known defects of the reverse bridge (lib/emulate.ts, lib/formats/alb-reverse.ts). While an
- * entry is `true`, its regression test is declared with `it.fails` (it asserts the correct
- * behaviour, and fails), and the generators keep the inputs that trigger it away from the
- * reverse path. Once the defect is fixed, set the entry to `false`: the regression test then has
- * to pass, and the generators cover those inputs again.
+ * Inputs that the emulated ALB refuses by design, as a real ALB does (LambdaBadRequest): a
+ * text-typed request body that is not valid UTF-8, and header bytes that are not UTF-8. They
+ * cannot round-trip, so the generators keep them away from the whole-bridge properties; the
+ * refusal itself has named regression tests (R2, R3) in properties.test.ts.
  */
 export const OPEN = {
-  /**
-   * R2: `albEventFromRequest` puts a text-typed body (`text/*`, JSON, XML, JavaScript) that is
-   * not valid UTF-8 into the event as UTF-8 text, so its invalid bytes become U+FFFD and the
-   * handler gets other bytes than the client sent (an ALB refuses such a request instead).
-   */
+  /** R2: a text-typed body that is not valid UTF-8 is refused with 400. */
   invalidUtf8TextBody: true,
-  /**
-   * R3: the emulator decodes header bytes as UTF-8 into the event, and bytes that are not valid
-   * UTF-8 become U+FFFD, so the app behind the handler reads other bytes than the client sent
-   * (an ALB refuses such a request with `LambdaBadRequest` instead).
-   */
+  /** R3: header bytes that are not valid UTF-8 are refused with 400. */
   invalidUtf8HeaderValue: true,
 } as const;
