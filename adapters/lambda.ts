@@ -352,7 +352,14 @@ function run(
       settle(plain(502, 'Bad Gateway'));
       dropResponse(res);
     });
-    if (wait !== undefined) {
+    try {
+      const returned = app(req, res);
+      if (isThenable(returned)) returned.then(undefined, fail);
+    } catch (error) {
+      fail(error);
+    }
+    // A response the app ended synchronously needs no deadline: no timer is armed for it.
+    if (wait !== undefined && !settled && !res.writableEnded) {
       timer = setTimeout(() => {
         if (settled) return;
         warn(
@@ -362,12 +369,6 @@ function run(
         settle(plain(504, 'Gateway Timeout'));
         abandon();
       }, wait);
-    }
-    try {
-      const returned = app(req, res);
-      if (isThenable(returned)) returned.then(undefined, fail);
-    } catch (error) {
-      fail(error);
     }
   });
 }

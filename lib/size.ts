@@ -5,10 +5,18 @@ import type { HttpResponse } from './http.js';
  * The serialized size of a result, in bytes. Counting exactly costs a `JSON.stringify`, so it
  * is only done when a cheap upper bound says the result could be near the limit.
  */
-export function resultSize(result: { body?: string | null }, limit: number): number {
+export function resultSize(
+  result: { body?: string | null; isBase64Encoded?: boolean },
+  limit: number,
+): number {
   const body = typeof result.body === 'string' ? result.body : '';
-  // Each UTF-16 unit of the body serializes to at most 6 bytes; headers stay far below the rest.
+  // Each UTF-16 unit of a text body serializes to at most 6 bytes; headers stay far below the rest.
   if (body.length * 6 + 64 * 1024 < limit) return 0;
+  if (result.isBase64Encoded === true) {
+    // Base64 needs no escaping: the body's JSON is its length plus the quotes; count the rest only.
+    if (body.length + 64 * 1024 < limit) return 0;
+    return body.length + 2 + Buffer.byteLength(JSON.stringify({ ...result, body: '' }));
+  }
   return Buffer.byteLength(JSON.stringify(result));
 }
 

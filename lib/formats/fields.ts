@@ -27,9 +27,16 @@ export function show(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object';
 }
 
+// Printable ASCII and tab: the usual header value, which needs neither conversion nor more checks.
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+
 function pushHeader(out: string[], rawName: string, value: string): string | undefined {
   const name = rawName.toLowerCase();
   if (!isHeaderName(name)) return `header name ${JSON.stringify(rawName)} is not a valid HTTP token`;
+  if (PLAIN_VALUE.test(value)) {
+    out.push(name, value);
+    return undefined;
+  }
   const wire = asWireText(value);
   if (hasInvalidValueChar(wire))
     return `header ${JSON.stringify(name)} holds a control character (CR, LF or NUL)`;

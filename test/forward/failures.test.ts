@@ -206,7 +206,7 @@ describe('an app that fails before finishing its response', () => {
       expect(warnings.map((w) => w.code)).toEqual(['APP_TIMEOUT']);
     });
 
-    it('a response that ends in time clears its deadline timer', async () => {
+    it('a response that ends synchronously arms no deadline timer', async () => {
       const { value, set, cleared } = await timersWith(3_599_500, () =>
         call(
           (_req, res) => {
@@ -218,13 +218,37 @@ describe('an app that fails before finishing its response', () => {
         ),
       );
       expect(bodyText(value)).toBe('quick');
+      expect(set).toBe(0);
+      expect(cleared).toBe(0);
+    });
+
+    it('a response that ends later, in time, clears its deadline timer', async () => {
+      const { value, set, cleared } = await timersWith(3_599_500, () =>
+        call(
+          (_req, res) => {
+            setImmediate(() => res.end('later'));
+          },
+          albEvent,
+          {},
+          fakeContext(3_600_000),
+        ),
+      );
+      expect(bodyText(value)).toBe('later');
       expect(set).toBe(1);
       expect(cleared).toBe(1);
     });
 
-    it('a failing app clears its deadline timer too', async () => {
+    it('an app that fails later clears its deadline timer too', async () => {
       const { value, set, cleared } = await timersWith(3_599_500, () =>
-        invoke(throwing('failed'), albEvent, {}, fakeContext(3_600_000)),
+        invoke(
+          async (_req: unknown, _res: unknown) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            throw new Error('failed');
+          },
+          albEvent,
+          {},
+          fakeContext(3_600_000),
+        ),
       );
       expect(value.result.statusCode).toBe(500);
       expect(set).toBe(1);
