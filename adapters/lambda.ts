@@ -229,7 +229,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
           'APP_INIT_ERROR',
           `answered 500: the app could not be created: ${error instanceof Error ? error.message : String(error)}`,
         );
-        return answer(500, 'Internal Server Error');
+        return answer(500, 'Internal Server Error', methodOf(event));
       }
     }
 
@@ -281,6 +281,13 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
     return answer(502, text, request.method);
   };
+}
+
+/** The request method of an event not read yet, for a bodiless HEAD answer. */
+function methodOf(event: unknown): string {
+  const e = event as { httpMethod?: unknown; requestContext?: { http?: { method?: unknown } } };
+  const method = e.httpMethod ?? e.requestContext?.http?.method;
+  return typeof method === 'string' ? method : 'GET';
 }
 
 function deadline(context: Context | undefined, margin: number): number | undefined {

@@ -21,14 +21,18 @@ export function resultSize(
 }
 
 function accepts(acceptEncoding: string, coding: string): boolean {
+  // An exact coding's q-value decides; `*` only speaks for codings the header does not name.
+  let wildcard = false;
   for (const part of acceptEncoding.split(',')) {
     const [name, ...params] = part.split(';');
     const token = name.trim().toLowerCase();
     if (token !== coding && token !== '*') continue;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
+    const allowed = q === undefined || Number(q.slice(2)) > 0;
+    if (token === coding) return allowed;
+    wildcard = allowed;
   }
-  return false;
+  return wildcard;
 }
 
 /** Whether `compressResponse` may compress for a client that sent this `accept-encoding`. */

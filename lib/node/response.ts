@@ -166,6 +166,9 @@ function emitClose(res: CapturingResponse): void {
   const state = res[STATE];
   if (state.closed) return;
   state.closed = true;
+  // As Node's server marks a response it closes, so `res.closed` and `stream.finished(res)` see it.
+  (res as unknown as { _closed: boolean })._closed = true;
+  res.destroyed = true;
   res.emit('close');
 }
 

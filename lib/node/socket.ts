@@ -19,6 +19,8 @@ export class BridgeSocket extends EventEmitter {
   readonly connecting = false;
   readonly bytesRead = 0;
   readonly bytesWritten = 0;
+  /** Nothing is ever queued on it, so a finished response counts as flushed (`writableFinished`). */
+  readonly writableLength = 0;
   timeout: number | undefined;
 
   constructor(

@@ -27,6 +27,8 @@ interface Call {
   timer: NodeJS.Timeout;
 }
 
+const INIT_LIMIT = 10_000;
+
 function failure(error: InvocationError, started: number, timedOut = false): Outcome {
   return { ok: false, error, timedOut, duration: performance.now() - started };
 }
@@ -89,7 +91,22 @@ class Environment {
 
   async invoke(id: string, event: ALBEvent, warn: (message: string) => void): Promise<Outcome> {
     const loading = performance.now();
-    const ready = await this.ready;
+    // Lambda stops an initialization that runs past 10 s (or the function timeout, if longer).
+    const limit = Math.max(INIT_LIMIT, this.pool.settings.timeout);
+    let initTimer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<InvocationError>((resolve) => {
+      initTimer = setTimeout(
+        () =>
+          resolve({
+            errorType: 'Runtime.InitTimeout',
+            errorMessage: `The handler module did not finish loading within ${(limit / 1000).toFixed(2)} seconds.`,
+            trace: [],
+          }),
+        limit,
+      );
+    });
+    const ready = await Promise.race([this.ready, overdue]);
+    clearTimeout(initTimer);
     if (typeof ready !== 'number') {
       this.retire(`the handler failed to load: ${ready.errorMessage}`);
       return failure(ready, loading);

@@ -470,6 +470,15 @@ describe('serve(): execution environments', () => {
     expect(await response.json()).toEqual({ message: 'Internal server error' });
   });
 
+  it('a module that never finishes loading is stopped after the 10 s init limit, with 502', async () => {
+    const { get, log } = await start({ handler: fixture('never-loads.mjs'), timeout: 300 });
+    const response = await get('/');
+    expect(response.status).toBe(502);
+    expect(messages(log)).toMatch(
+      /Runtime\.InitTimeout: The handler module did not finish loading within 10\.00 seconds/,
+    );
+  }, 20_000);
+
   it('isolate: false runs the handler in this thread, sharing module state between requests', async () => {
     const before = { ...process.env };
     const { json } = await start({
