@@ -239,13 +239,13 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
       return answer(400, 'Bad Request');
     }
     const limit = format.resultLimit;
+    const acceptEncoding = lastHeader(request.headers, 'accept-encoding');
     let overflow: number | undefined;
     const bodyLimit: BodyLimit = {
       bytes: limit,
       // The JSON of a result is longer than its body, so a longer body can only fit compressed.
       compressible: (res) =>
-        res.getHeader('content-encoding') === undefined &&
-        acceptsCompression(lastHeader(request.headers, 'accept-encoding')),
+        res.getHeader('content-encoding') === undefined && acceptsCompression(acceptEncoding),
       bodiless: (res) => isBodiless(request.method, res.statusCode),
       onOverflow: (size) => {
         overflow = size;
@@ -274,7 +274,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     }
     const size = resultSize(result, limit);
     if (size <= limit) return result as ResultFor<E>;
-    const compressed = compressResponse(response, lastHeader(request.headers, 'accept-encoding'));
+    const compressed = compressResponse(response, acceptEncoding);
     const retry = compressed && format.resultFromResponse(compressed, event, settings);
     if (retry && typeof retry !== 'string' && resultSize(retry, limit) <= limit) return retry as ResultFor<E>;
     const text = `The ${format.name} result is ${size} bytes of JSON, over its ${limit}-byte limit${compressed ? ' even compressed' : ''}.`;

@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, relative, resolve, sep } from 'node:p
 import { parseEnv } from 'node:util';
 import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
-import { createContext } from '../lib/invoke/context.js';
+import { contextFactory } from '../lib/invoke/context.js';
 import { invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
 import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
@@ -231,18 +231,19 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
           message: `environment stopped (${reason}); the next request starts a fresh one`,
         }),
     });
-    invoker = ({ event, awsRequestId, warn }) => pool.invoke(awsRequestId, event, warn);
+    invoker = ({ event, awsRequestId, traceId, warn }) => pool.invoke(awsRequestId, event, traceId, warn);
     reload = () => pool.reload();
     stop = () => pool.close();
   } else {
     // In this process: the variables are set here (and taken back on close), and a reload
     // re-imports the handler file itself.
+    const contextFor = contextFactory(contextOptions); // checks the options before anything is set
     const saved = Object.keys(lambdaEnv).map((name) => [name, process.env[name]] as const);
     const traceBefore = process.env._X_AMZN_TRACE_ID;
     Object.assign(process.env, lambdaEnv);
     let version = 0;
     let loaded: Promise<unknown> | undefined;
-    invoker = async ({ event, awsRequestId, warn }) => {
+    invoker = async ({ event, awsRequestId, traceId, warn }) => {
       const started = performance.now();
       loaded ??= loadHandler(target.file, target.exportName, version);
       let handler: unknown;
@@ -257,9 +258,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
           error: importError(error, target.file),
         };
       }
-      const trace = event.multiValueHeaders?.['x-amzn-trace-id']?.[0] ?? event.headers?.['x-amzn-trace-id'];
-      if (trace !== undefined) process.env._X_AMZN_TRACE_ID = trace;
-      const context = createContext({ ...contextOptions, awsRequestId });
+      process.env._X_AMZN_TRACE_ID = traceId;
+      const context = contextFor(awsRequestId);
       return invoke(handler as LambdaHandler, event, context, { timeout, runtime, warn });
     };
     reload = () => {

@@ -46,4 +46,15 @@ export function lastHeader(headers: readonly string[], name: string): string | u
   return undefined;
 }
 
+/** The first `content-type` and `content-encoding` of a flat list (`''` when absent). */
+export function contentHeaders(headers: readonly string[]): { type: string; coding: string } {
+  let type = '';
+  let coding = '';
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === 'content-type' && type === '') type = headers[i + 1];
+    else if (headers[i] === 'content-encoding' && coding === '') coding = headers[i + 1];
+  }
+  return { type, coding };
+}
+
 export const EMPTY_BODY: Buffer = Buffer.alloc(0);

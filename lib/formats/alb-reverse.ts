@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ALBEvent } from 'aws-lambda';
 import { mediaType } from '../binary.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
-import type { HttpRequest, HttpResponse } from '../http.js';
+import { contentHeaders, type HttpRequest, type HttpResponse } from '../http.js';
 import { pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
 import { resultSize } from '../size.js';
@@ -19,8 +19,8 @@ export interface AlbTargetSettings {
 }
 
 // The request types an ALB passes as they are; every other body arrives base64 (contract 1.5).
-function isPlainRequestType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
+function isPlainRequestType(contentType: string): boolean {
+  if (contentType === '') return false;
   const type = mediaType(contentType);
   return (
     type.startsWith('text/') ||
@@ -36,13 +36,8 @@ function isPlainRequestType(contentType: string | undefined): boolean {
  */
 export function isUnreadableText(request: HttpRequest): boolean {
   if (request.body.length === 0) return false;
-  let contentType: string | undefined;
-  const src = request.headers;
-  for (let i = 0; i < src.length; i += 2) {
-    if (src[i] === 'content-encoding') return false;
-    if (src[i] === 'content-type' && contentType === undefined) contentType = src[i + 1];
-  }
-  return isPlainRequestType(contentType) && !isUtf8(request.body);
+  const { type, coding } = contentHeaders(request.headers);
+  return coding === '' && isPlainRequestType(type) && !isUtf8(request.body);
 }
 
 /** A fresh trace header value, `Root=1-<8 hex: epoch seconds>-<24 hex>`. */
@@ -91,15 +86,10 @@ export function withAlbHeaders(request: HttpRequest, traceId: string): string[] 
 export function albEventFromRequest(request: HttpRequest, target: AlbTargetSettings): ALBEvent {
   const src = request.headers;
   const query = splitRawQuery(request.rawQuery);
-  let contentType: string | undefined;
-  let encoded = false;
-  for (let i = 0; i < src.length; i += 2) {
-    if (src[i] === 'content-type' && contentType === undefined) contentType = src[i + 1];
-    else if (src[i] === 'content-encoding') encoded = true;
-  }
+  const { type, coding } = contentHeaders(src);
   const { body } = request;
   // A body that is not UTF-8 cannot be text; the emulator refuses it first, the codec stays lossless.
-  const base64 = body.length > 0 && (encoded || !isPlainRequestType(contentType) || !isUtf8(body));
+  const base64 = body.length > 0 && (coding !== '' || !isPlainRequestType(type) || !isUtf8(body));
   const event: ALBEvent = {
     requestContext: { elb: { targetGroupArn: target.targetGroupArn } },
     httpMethod: request.method,

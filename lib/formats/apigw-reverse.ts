@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { defaultIsBinary, needsBase64 } from '../binary.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
-import type { HttpRequest, HttpResponse } from '../http.js';
+import { contentHeaders, firstHeader, type HttpRequest, type HttpResponse } from '../http.js';
 import { getOwn, pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
 import { kind, type ResultReading } from './alb-reverse.js';
@@ -40,19 +40,9 @@ function decode(text: string): string {
 
 function bodyOf(request: HttpRequest): { body: string | undefined; isBase64Encoded: boolean } {
   if (request.body.length === 0) return { body: undefined, isBase64Encoded: false };
-  let type = '';
-  let coding = '';
-  for (let i = 0; i < request.headers.length; i += 2) {
-    if (request.headers[i] === 'content-type' && type === '') type = request.headers[i + 1];
-    if (request.headers[i] === 'content-encoding' && coding === '') coding = request.headers[i + 1];
-  }
+  const { type, coding } = contentHeaders(request.headers);
   const base64 = needsBase64(request.body, type, coding, defaultIsBinary);
   return { body: request.body.toString(base64 ? 'base64' : 'utf8'), isBase64Encoded: base64 };
-}
-
-function firstValue(headers: readonly string[], name: string): string {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return '';
 }
 
 /**
@@ -88,7 +78,7 @@ export function v1EventFromRequest(
   }
   const { body, isBase64Encoded } = bodyOf(request);
   const proxy = request.path.slice(1);
-  const userAgent = firstValue(src, 'user-agent');
+  const userAgent = firstHeader(src, 'user-agent') ?? '';
   return {
     resource: '/{proxy+}',
     path: request.path,

@@ -22,7 +22,12 @@ import {
   requestFromV1Event,
   v1ResultFromResponse,
 } from './apigw-v1.js';
-import { isApiGatewayV2Event, requestFromV2Event, v2ResultFromResponse } from './apigw-v2.js';
+import {
+  isApiGatewayV2Event,
+  isFunctionUrlEvent,
+  requestFromV2Event,
+  v2ResultFromResponse,
+} from './apigw-v2.js';
 
 /** The HTTP events the forward bridge reads. */
 export type HttpEvent = ALBEvent | APIGatewayProxyEvent | APIGatewayProxyEventV2;
@@ -69,6 +74,12 @@ export const apiGatewayV2Format: ForwardFormat<APIGatewayProxyEventV2, APIGatewa
   resultFromResponse: (response, _event, settings) => v2ResultFromResponse(response, settings.isBinary),
 };
 
+/** Payload 2.0 from a function URL: the same shapes, named as the service in messages. */
+export const functionUrlFormat: ForwardFormat<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
+  ...apiGatewayV2Format,
+  name: 'function URL',
+};
+
 /**
  * Picks the format of an event, in the order of contract 4.5: an ALB event is recognised by
  * `requestContext.elb` before anything else, because it also has `httpMethod` and `path`; a
@@ -83,7 +94,10 @@ export function detectFormat(event: unknown): ForwardFormat<HttpEvent, ResultFor
       'lambda-bridge received a CloudFront Lambda@Edge event, which it does not support yet. Put an Application Load Balancer, API Gateway or a function URL in front of the function.',
     );
   }
-  if (isApiGatewayV2Event(event)) return apiGatewayV2Format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
+  if (isApiGatewayV2Event(event)) {
+    const format = isFunctionUrlEvent(event) ? functionUrlFormat : apiGatewayV2Format;
+    return format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
+  }
   if (isApiGatewayV1Event(event)) return apiGatewayV1Format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
   throw new UnknownEventError(
     `lambda-bridge expected an HTTP event from an Application Load Balancer (requestContext.elb), API Gateway (httpMethod and requestContext, or version "2.0" with requestContext.http) or a function URL; it received ${describe(event)}. Invoke the handler through one of them, or build a test event with createAlbEvent().`,

@@ -1,6 +1,6 @@
 import { type BinaryPredicate, needsBase64 } from '../binary.js';
 import { asWireText, hasInvalidValueChar, isHeaderName } from '../headers.js';
-import type { HttpRequest, HttpResponse } from '../http.js';
+import { type HttpRequest, type HttpResponse, lastHeader } from '../http.js';
 import { pushOwn } from '../own.js';
 import { safePath } from '../query.js';
 import { decodeBase64Strict } from './base64.js';
@@ -109,11 +109,6 @@ export function checkTarget(method: unknown, path: unknown, pathField = 'path'):
   return undefined;
 }
 
-function lastValue(headers: readonly string[], name: string): string | undefined {
-  for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
-}
-
 /**
  * The app reads the decoded body, so `content-length` states its byte length (a string, as Node
  * gives it) whatever the client sent, and `transfer-encoding` is dropped: the body is whole.
@@ -155,8 +150,8 @@ export function completeRequest(
   peer: Peer,
 ): HttpRequest {
   const wire = withBodyLength(headers, body.length);
-  const proto = lastValue(wire, 'x-forwarded-proto');
-  const port = Number(lastValue(wire, 'x-forwarded-port'));
+  const proto = lastHeader(wire, 'x-forwarded-proto');
+  const port = Number(lastHeader(wire, 'x-forwarded-port'));
   return {
     method,
     path: safePath(path),

@@ -1,3 +1,5 @@
+import { lastHeader } from '../http.js';
+
 export interface Peer {
   address: string | undefined;
   port: number | undefined;
@@ -11,13 +13,7 @@ const NO_PEER: Peer = { address: undefined, port: undefined };
  * `ip:port` and `[ipv6]:port` (the `routing.http.xff_client_port.enabled` form).
  */
 export function peerFromForwardedFor(headers: readonly string[]): Peer {
-  let value: string | undefined;
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (headers[i] === 'x-forwarded-for') {
-      value = headers[i + 1];
-      break;
-    }
-  }
+  const value = lastHeader(headers, 'x-forwarded-for');
   if (value === undefined) return NO_PEER;
   const comma = value.lastIndexOf(',');
   const entry = (comma === -1 ? value : value.slice(comma + 1)).trim();

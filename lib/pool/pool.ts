@@ -89,7 +89,12 @@ class Environment {
     this.worker.on('exit', (code) => this.onCrash(new Error(`the environment exited with code ${code}`)));
   }
 
-  async invoke(id: string, event: ALBEvent, warn: (message: string) => void): Promise<Outcome> {
+  async invoke(
+    id: string,
+    event: ALBEvent,
+    traceId: string,
+    warn: (message: string) => void,
+  ): Promise<Outcome> {
     const loading = performance.now();
     // Lambda stops an initialization that runs past 10 s (or the function timeout, if longer).
     const limit = Math.max(INIT_LIMIT, this.pool.settings.timeout);
@@ -151,8 +156,7 @@ class Environment {
           resolve(outcome);
         },
       };
-      const headers = event.multiValueHeaders?.['x-amzn-trace-id']?.[0] ?? event.headers?.['x-amzn-trace-id'];
-      const message: ToEnvironment = { type: 'invoke', id, event, traceId: headers };
+      const message: ToEnvironment = { type: 'invoke', id, event, traceId };
       this.worker.postMessage(message);
     });
   }
@@ -236,7 +240,12 @@ export class EnvironmentPool {
     return this.all.size;
   }
 
-  async invoke(id: string, event: ALBEvent, warn: (message: string) => void): Promise<Outcome> {
+  async invoke(
+    id: string,
+    event: ALBEvent,
+    traceId: string,
+    warn: (message: string) => void,
+  ): Promise<Outcome> {
     const env = await this.acquire();
     if (env === undefined) {
       return failure(
@@ -248,7 +257,7 @@ export class EnvironmentPool {
         performance.now(),
       );
     }
-    const outcome = await env.invoke(id, event, warn);
+    const outcome = await env.invoke(id, event, traceId, warn);
     if (env.alive) {
       if (env.generation !== this.generation) env.retire('the code changed');
       else this.handBack(env);

@@ -12,7 +12,7 @@ export interface EnvironmentData {
   typescript: boolean;
 }
 
-export type ToEnvironment = { type: 'invoke'; id: string; event: ALBEvent; traceId: string | undefined };
+export type ToEnvironment = { type: 'invoke'; id: string; event: ALBEvent; traceId: string };
 
 export type FromEnvironment =
   | { type: 'ready'; initDuration: number }

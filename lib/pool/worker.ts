@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   port?.on('message', async (message: ToEnvironment) => {
     if (message.type !== 'invoke') return;
     current = message.id;
-    if (message.traceId !== undefined) process.env._X_AMZN_TRACE_ID = message.traceId;
+    process.env._X_AMZN_TRACE_ID = message.traceId;
     const context = contextFor(message.id);
     // The server stops the environment at the timeout; this timer is only a backstop.
     const timeout = (data.context.timeout ?? 3000) * 2 + 1000;

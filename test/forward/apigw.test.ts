@@ -54,6 +54,16 @@ describe('detection order (contract 4.5)', () => {
     expect(isFunctionUrlEvent(functionUrlEvent)).toBe(true);
     expect(isFunctionUrlEvent(apiGatewayV2Event)).toBe(false);
   });
+
+  it('a malformed function URL event is reported under that name', async () => {
+    const entries: LogEntry[] = [];
+    const handler = toLambda<APIGatewayProxyEventV2>((_req, res) => res.end(), {
+      log: (e) => entries.push(e),
+    });
+    const result = await handler({ ...functionUrlEvent, rawPath: 'no-slash' });
+    expect(result.statusCode).toBe(400);
+    expect(entries[0]?.message).toMatch(/malformed function URL event/);
+  });
 });
 
 describe('API Gateway payload 1.0', () => {
