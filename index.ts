@@ -34,4 +34,13 @@ export { MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from './lib/formats/alb.j
 export type { HttpEvent, ResultFor } from './lib/formats/detect.js';
 export { type ContextOptions, createContext } from './lib/invoke/context.js';
 export type { InvocationError, LambdaHandler, NodeRuntime } from './lib/invoke/invoke.js';
+export {
+  type HttpPrelude,
+  HttpResponseStream,
+  isStreamingHandler,
+  MalformedStreamingHandlerError,
+  type StreamifyOptions,
+  type StreamingMark,
+  streamifyResponse,
+} from './lib/invoke/streaming.js';
 export type { LogEntry, LogHook } from './lib/log.js';
