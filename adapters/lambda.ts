@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ALBEvent, Context } from 'aws-lambda';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
-import { describe, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
+import { describe, describeThrown, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
 import { finalizeResponse, isBodiless } from '../lib/finalize.js';
 import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
 import { detectFormat, type HttpEvent, type ResultFor } from '../lib/formats/detect.js';
@@ -225,10 +225,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
       try {
         app = await resolveApp();
       } catch (error) {
-        warn(
-          'APP_INIT_ERROR',
-          `answered 500: the app could not be created: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${describeThrown(error)}`);
         return answer(500, 'Internal Server Error', methodOf(event));
       }
     }
@@ -283,6 +280,16 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   };
 }
 
+/** The stack of a thrown Error, or `message` when there is none or it cannot be read. */
+function stackOf(error: unknown, message: string): string {
+  try {
+    const stack = error instanceof Error ? error.stack : undefined;
+    return typeof stack === 'string' && stack !== '' ? stack : message;
+  } catch {
+    return message;
+  }
+}
+
 /** The request method of an event not read yet, for a bodiless HEAD answer. */
 function methodOf(event: unknown): string {
   const e = event as { httpMethod?: unknown; requestContext?: { http?: { method?: unknown } } };
@@ -325,7 +332,7 @@ function run(
       resolve(response);
     };
     const fail = (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeThrown(error);
       if (settled) {
         // Reported, not swallowed: nothing else would ever show it.
         warn('APP_ERROR', `the app failed after its invocation was answered: ${message}`);
@@ -337,8 +344,7 @@ function run(
         return;
       }
       warn('APP_ERROR', `answered 500: the app failed before finishing its response: ${message}`);
-      const stack = error instanceof Error && error.stack ? error.stack : String(error);
-      settle(plain(500, exposeErrors ? stack : 'Internal Server Error'));
+      settle(plain(500, exposeErrors ? stackOf(error, message) : 'Internal Server Error'));
       abandon();
     };
     // The invocation is answered without the app's response: drop what it still writes.

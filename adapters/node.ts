@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
+import { describeThrown } from '../lib/errors.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
 /**
@@ -24,7 +25,7 @@ export function toListener(
         res.statusCode = 500;
         res.setHeader('content-type', 'text/plain; charset=utf-8');
       }
-      res.end(`lambda-bridge failed: ${error instanceof Error ? error.message : String(error)}`);
+      res.end(`lambda-bridge failed: ${describeThrown(error)}`);
     });
 }
 

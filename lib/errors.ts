@@ -61,3 +61,37 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   return `an object with keys ${JSON.stringify(Object.keys(value as object).slice(0, 8))}`;
 }
+
+/**
+ * Text for a value that was thrown or rejected with: an Error's message, a string as it is,
+ * anything else as `String()` renders it. Never throws, whatever the value: an object with a
+ * null prototype, a `toString` or getter that throws, a Proxy whose traps throw, a symbol.
+ */
+export function describeThrown(value: unknown): string {
+  try {
+    if (typeof value === 'string') return value;
+    if (value instanceof Error) {
+      const message = value.message;
+      if (typeof message === 'string') return message;
+    }
+    const text = String(value);
+    if (typeof text === 'string') return text;
+  } catch {
+    // Described by its shape below.
+  }
+  return unconvertible(value);
+}
+
+function unconvertible(value: unknown): string {
+  const kind = typeof value === 'function' ? 'a function' : 'an object';
+  let prototype = '';
+  try {
+    if (Object.getPrototypeOf(value) === null) prototype = ' with a null prototype and';
+    const keys = Object.keys(value as object)
+      .slice(0, 8)
+      .map((key) => JSON.stringify(key));
+    return `${kind}${prototype || ' with'} keys [${keys.join(',')}]`;
+  } catch {
+    return `${kind} that cannot be converted to text`;
+  }
+}

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { describeThrown } from '../errors.js';
 import { wireContext } from './context.js';
 
 /** A Lambda handler in either style: async (any thenable) or callback. */
@@ -42,14 +43,20 @@ export type Outcome =
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
 function toError(value: unknown): InvocationError {
-  if (value instanceof Error) {
-    return {
-      errorType: value.name,
-      errorMessage: value.message,
-      trace: typeof value.stack === 'string' ? value.stack.split('\n') : [],
-    };
+  const errorMessage = describeThrown(value);
+  try {
+    if (value instanceof Error) {
+      const stack = value.stack;
+      return {
+        errorType: String(value.name),
+        errorMessage,
+        trace: typeof stack === 'string' ? stack.split('\n') : [],
+      };
+    }
+  } catch {
+    // A name or stack getter that throws: the value is described by its message alone.
   }
-  return { errorType: typeof value, errorMessage: String(value), trace: [] };
+  return { errorType: typeof value, errorMessage, trace: [] };
 }
 
 /** Whether a value is a promise or any other thenable, as the runtime checks a handler's return value. */
@@ -105,7 +112,7 @@ export function invoke(
       try {
         json = JSON.stringify(result === undefined ? null : result) ?? 'null';
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeThrown(error);
         return finish({
           ok: false,
           error: {

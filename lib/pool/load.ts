@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LambdaBridgeError } from '../errors.js';
+import { describeThrown, LambdaBridgeError } from '../errors.js';
 import type { InvocationError } from '../invoke/invoke.js';
 import { poolUrl } from './here.js';
 
@@ -86,7 +86,7 @@ export async function loadHandler(file: string, exportName: string, version?: nu
  * for a module that fails to load. The message names the file, and lambda-bridge's error code.
  */
 export function importError(error: unknown, file: string): InvocationError {
-  const err = error instanceof Error ? error : new Error(String(error));
+  const err = error instanceof Error ? error : new Error(describeThrown(error));
   const trace = err.stack ? err.stack.split('\n') : [];
   if (err instanceof LambdaBridgeError) {
     const notFound = err.code === 'LAMBDA_BRIDGE_HANDLER_NOT_FOUND';

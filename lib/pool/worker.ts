@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import { describeThrown } from '../errors.js';
 import { contextFactory } from '../invoke/context.js';
 import { invoke, type LambdaHandler } from '../invoke/invoke.js';
 import { importError, loadHandler } from './load.js';
@@ -20,15 +21,21 @@ let current: string | undefined;
 // As the Node.js runtime does: an uncaught exception or unhandled rejection fails the invocation
 // and ends the environment (contract 5.3); the next invocation starts a fresh one.
 function crash(errorType: string, value: unknown, code: number): void {
-  const err = value instanceof Error ? value : new Error(String(value));
+  let name = 'Error';
+  let trace: string[] = [];
+  try {
+    if (value instanceof Error) {
+      name = String(value.name);
+      const stack = value.stack;
+      if (typeof stack === 'string') trace = stack.split('\n');
+    }
+  } catch {
+    // A getter that throws: the message alone describes the value.
+  }
   post({
     type: 'crash',
     id: current,
-    error: {
-      errorType,
-      errorMessage: `${err.name}: ${err.message}`,
-      trace: err.stack ? err.stack.split('\n') : [],
-    },
+    error: { errorType, errorMessage: `${name}: ${describeThrown(value)}`, trace },
   });
   process.exit(code);
 }
