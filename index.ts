@@ -32,6 +32,7 @@ export {
 } from './lib/errors.js';
 export { MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from './lib/formats/alb.js';
 export type { HttpEvent, ResultFor } from './lib/formats/detect.js';
+export type { FormatEvent, FormatHandler, FormatResult } from './lib/formats/typed.js';
 export { type ContextOptions, createContext } from './lib/invoke/context.js';
 export type { InvocationError, LambdaHandler, NodeRuntime } from './lib/invoke/invoke.js';
 export {

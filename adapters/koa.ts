@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
+import type { FormatName } from '../lib/formats/reverse.js';
+import type { FormatHandler } from '../lib/formats/typed.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
 /** The part of a Koa context the middleware uses (Koa 2 and 3). */
@@ -20,11 +22,11 @@ export interface KoaContextLike {
  * @example
  * app.use(toKoa(handler, { multiValueHeaders: true }));
  */
-export function toKoa(
-  handler: LambdaHandler<never>,
-  options: AlbEmulatorOptions = {},
+export function toKoa<F extends FormatName = 'alb'>(
+  handler: FormatHandler<F>,
+  options: AlbEmulatorOptions & { format?: F } = {},
 ): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void> {
-  const emulate = createAlbEmulator(handler, options);
+  const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);
   return async (ctx) => {
     ctx.respond = false;
     await emulate(ctx.req, ctx.res, {

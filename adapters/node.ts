@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
 import { describeThrown } from '../lib/errors.js';
+import type { FormatName } from '../lib/formats/reverse.js';
+import type { FormatHandler } from '../lib/formats/typed.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
 /**
@@ -13,11 +15,11 @@ import type { LambdaHandler } from '../lib/invoke/invoke.js';
  * import { handler } from './handler.js';
  * http.createServer(toListener(handler, { multiValueHeaders: true })).listen(3000, '127.0.0.1');
  */
-export function toListener(
-  handler: LambdaHandler<never>,
-  options: AlbEmulatorOptions = {},
+export function toListener<F extends FormatName = 'alb'>(
+  handler: FormatHandler<F>,
+  options: AlbEmulatorOptions & { format?: F } = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const emulate = createAlbEmulator(handler, options);
+  const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);
   return (req, res) =>
     emulate(req, res).catch((error: unknown) => {
       // Only a bug in the bridge itself gets here; the client still gets an answer.
@@ -39,11 +41,11 @@ type Next = (error?: unknown) => void;
  * @example
  * app.use('/api', toExpress(handler));
  */
-export function toExpress(
-  handler: LambdaHandler<never>,
-  options: AlbEmulatorOptions = {},
+export function toExpress<F extends FormatName = 'alb'>(
+  handler: FormatHandler<F>,
+  options: AlbEmulatorOptions & { format?: F } = {},
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
-  const emulate = createAlbEmulator(handler, options);
+  const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);
   return (req, res, next) => {
     emulate(req, res).catch(next);
   };

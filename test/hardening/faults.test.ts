@@ -20,6 +20,7 @@ import {
   toListener,
 } from '../../index.js';
 import { baseEvent } from '../fixtures/malformed/events.js';
+import { loose } from '../reverse/support.js';
 import { collector, exchange, guardProcess, silent, sleep, useServers, within } from './support.js';
 
 guardProcess();
@@ -231,14 +232,14 @@ describe("dev server: an uncaught exception in a stream 'error' listener", () =>
 
 describe('reverse: the request body stream errors', () => {
   const mounts: Array<[string, (handler: LambdaHandler<never>) => Listener]> = [
-    ['toListener', (handler) => toListener(handler, { log: silent })],
-    ['toExpress', (handler) => express().use(toExpress(handler, { log: silent }))],
+    ['toListener', (handler) => toListener(loose(handler), { log: silent })],
+    ['toExpress', (handler) => express().use(toExpress(loose(handler), { log: silent }))],
     [
       'toKoa',
       (handler) => {
         const app = new Koa();
         app.silent = true;
-        app.use(toKoa(handler, { log: silent }));
+        app.use(toKoa(loose(handler), { log: silent }));
         return app.callback();
       },
     ],
@@ -402,7 +403,7 @@ describe('reverse: how the handler completes', () => {
   for (const entry of handlerCases) {
     it(`the handler ${entry.name}: the client gets ${entry.status}`, async () => {
       const { log, entries } = collector();
-      const { port } = await listen(toListener(entry.handler, { log, ...entry.options }));
+      const { port } = await listen(toListener(loose(entry.handler), { log, ...entry.options }));
       const started = Date.now();
       const response = await exchange(
         port,

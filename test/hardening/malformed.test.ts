@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LambdaBridgeError, toLambda, toListener } from '../../index.js';
 import { type EventOutcome, malformedEvents } from '../fixtures/malformed/events.js';
 import { malformedResults, type ResultOutcome } from '../fixtures/malformed/results.js';
+import { loose } from '../reverse/support.js';
 import { collector, guardProcess, useServers, within } from './support.js';
 
 guardProcess();
@@ -121,7 +122,7 @@ describe(`malformed handler results through toListener (${malformedResults.lengt
     const handler = async (event: ALBEvent) => malformedResults[Number(event.path.split('/')[2])].result();
     for (const multiValueHeaders of [false, true]) {
       for (const strict of [true, false]) {
-        const { url } = await listen(toListener(handler, { log, multiValueHeaders, strict }));
+        const { url } = await listen(toListener(loose(handler), { log, multiValueHeaders, strict }));
         urls.set(`${multiValueHeaders}/${strict}`, url);
       }
     }

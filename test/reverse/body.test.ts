@@ -8,7 +8,7 @@ import Koa2 from 'koa2';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { ALB_REQUEST_LIMIT, toExpress, toKoa } from '../../index.js';
-import { bytes, type Handler, mountings, only, rawRequest, recorder, useServers } from './support.js';
+import { bytes, type Handler, loose, mountings, only, rawRequest, recorder, useServers } from './support.js';
 
 const { serve, listen } = useServers();
 
@@ -202,7 +202,7 @@ describe.each([
     const log: unknown[] = [];
     const app = make();
     app.use(parser);
-    app.use(toExpress(handler, { log: (entry) => log.push(entry) }));
+    app.use(toExpress(loose(handler), { log: (entry) => log.push(entry) }));
     const { url } = await listen(app);
     return { http: request(url), log };
   }
@@ -275,7 +275,7 @@ describe.each([
       if (keepRaw) (ctx.request as { rawBody?: string }).rawBody = raw.toString();
       await next();
     });
-    app.use(toKoa(handler, { log: () => {} }));
+    app.use(toKoa(loose(handler), { log: () => {} }));
     const { url } = await listen(app.callback());
     return request(url);
   }

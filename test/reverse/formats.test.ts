@@ -9,6 +9,7 @@ import { toListener } from '../../adapters/node.js';
 import { createApiGatewayEvent } from '../../lib/emulate.js';
 import { InvalidOptionError } from '../../lib/errors.js';
 import type { LogEntry } from '../../lib/log.js';
+import { loose } from './support.js';
 
 function recorder() {
   const events: unknown[] = [];
@@ -78,7 +79,10 @@ describe('format: apigw-v1 (API Gateway REST, payload 1.0)', () => {
 
   it('rejects a non-string body with 502', async () => {
     const res = await request(
-      toListener(async () => ({ statusCode: 200, body: { a: 1 } }), { format: 'apigw-v1', log: () => {} }),
+      toListener(
+        loose(async () => ({ statusCode: 200, body: { a: 1 } })),
+        { format: 'apigw-v1', log: () => {} },
+      ),
     ).get('/');
     expect(res.status).toBe(502);
   });
@@ -153,7 +157,10 @@ describe('format: apigw-v2 (HTTP API, payload 2.0) and function-url', () => {
 
   it('a result without statusCode is a 200 JSON body', async () => {
     const res = await request(
-      toListener(async () => ({ hello: 'world' }), { format: 'apigw-v2', log: () => {} }),
+      toListener(
+        loose(async () => ({ hello: 'world' })),
+        { format: 'apigw-v2', log: () => {} },
+      ),
     ).get('/');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toListener } from '../../index.js';
-import { answering, entries, type Handler, mountings, recorder, useServers } from './support.js';
+import { answering, entries, type Handler, loose, mountings, recorder, useServers } from './support.js';
 
 const { serve, listen } = useServers();
 
@@ -100,7 +100,7 @@ describe('without a log hook', () => {
       lines.push(String(chunk));
       return true;
     });
-    const { url } = await listen(toListener(answering('not an object'), { logInvocations: true }));
+    const { url } = await listen(toListener(loose(answering('not an object')), { logInvocations: true }));
     const response = await fetch(url);
     expect(response.status).toBe(502);
     await response.text();

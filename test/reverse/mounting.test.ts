@@ -6,7 +6,7 @@ import Koa2 from 'koa2';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, type LogEntry, toExpress, toKoa, toListener } from '../../index.js';
-import { type Handler, only, recorder, useServers } from './support.js';
+import { type Handler, loose, only, recorder, useServers } from './support.js';
 
 const { listen } = useServers();
 
@@ -25,7 +25,7 @@ describe.each([
 
   it("app.use('/api', …): the event path is the full original path, query kept apart", async () => {
     const { handler, events } = recorder();
-    const http = await start((app) => app.use('/api', toExpress(handler, quiet)));
+    const http = await start((app) => app.use('/api', toExpress(loose(handler), quiet)));
     await http.get('/api/orders/7?x=1').expect(200);
     const event = only(events);
     expect(event.path).toBe('/api/orders/7');
@@ -34,7 +34,7 @@ describe.each([
 
   it('12: the app routes in place of listener rules: a mount on /api gets /api and /api/x, not /apix', async () => {
     const { handler, events } = recorder();
-    const http = await start((app) => app.use('/api', toExpress(handler, quiet)));
+    const http = await start((app) => app.use('/api', toExpress(loose(handler), quiet)));
     await http.get('/api').expect(200);
     await http.get('/api/v1/x').expect(200);
     await http.get('/apix').expect(404);
@@ -43,7 +43,9 @@ describe.each([
 
   it('stripPrefix removes the mount prefix from the event path', async () => {
     const { handler, events } = recorder();
-    const http = await start((app) => app.use('/api', toExpress(handler, { ...quiet, stripPrefix: '/api' })));
+    const http = await start((app) =>
+      app.use('/api', toExpress(loose(handler), { ...quiet, stripPrefix: '/api' })),
+    );
     await http.get('/api/orders/7?x=1').expect(200);
     await http.get('/api').expect(200);
     await http.get('/api/').expect(200);
@@ -54,7 +56,7 @@ describe.each([
   it('stripPrefix with a trailing slash is the same prefix', async () => {
     const { handler, events } = recorder();
     const http = await start((app) =>
-      app.use('/api', toExpress(handler, { ...quiet, stripPrefix: '/api/' })),
+      app.use('/api', toExpress(loose(handler), { ...quiet, stripPrefix: '/api/' })),
     );
     await http.get('/api/x').expect(200);
     expect(only(events).path).toBe('/x');
@@ -64,7 +66,7 @@ describe.each([
     const { handler, events } = recorder();
     const http = await start((app) => {
       const router = make.Router();
-      router.use('/v1', toExpress(handler, quiet));
+      router.use('/v1', toExpress(loose(handler), quiet));
       app.use('/api', router);
     });
     await http.get('/api/v1/things').expect(200);
@@ -77,7 +79,7 @@ describe.each([
       app.get('/health', (_req, res) => {
         res.send('healthy');
       });
-      app.use('/api', toExpress(handler, quiet));
+      app.use('/api', toExpress(loose(handler), quiet));
       app.get('/after', (_req, res) => {
         res.send('after');
       });
@@ -93,7 +95,7 @@ describe.each([
     const { handler } = recorder({ statusCode: 202, body: 'lambda' });
     let reached = false;
     const http = await start((app) => {
-      app.use('/api', toExpress(handler, quiet));
+      app.use('/api', toExpress(loose(handler), quiet));
       app.use('/api', (_req, res) => {
         reached = true;
         res.send('later');
@@ -107,8 +109,8 @@ describe.each([
     const a = recorder({ statusCode: 200, body: 'a' });
     const b = recorder({ statusCode: 200, body: 'b' });
     const http = await start((app) => {
-      app.use('/a', toExpress(a.handler, quiet));
-      app.use('/b', toExpress(b.handler, { ...quiet, multiValueHeaders: true }));
+      app.use('/a', toExpress(loose(a.handler), quiet));
+      app.use('/b', toExpress(loose(b.handler), { ...quiet, multiValueHeaders: true }));
     });
     expect((await http.get('/a/1').expect(200)).text).toBe('a');
     expect((await http.get('/b/2').expect(200)).text).toBe('b');
@@ -125,7 +127,7 @@ describe.each([
     const { handler, events } = recorder();
     const app = new Make();
     app.silent = true;
-    const lambda = toKoa(handler, quiet);
+    const lambda = toKoa(loose(handler), quiet);
     app.use(async (ctx, next) => {
       if (!ctx.path.startsWith('/api/')) return next();
       // A mount helper such as koa-mount rewrites ctx.path; the ALB still sends the full path.
@@ -147,7 +149,7 @@ describe.each([
     const { handler, events } = recorder();
     const app = new Make();
     app.silent = true;
-    app.use(toKoa(handler, { ...quiet, stripPrefix: '/api' }));
+    app.use(toKoa(loose(handler), { ...quiet, stripPrefix: '/api' }));
     const http = request((await listen(app.callback())).url);
     await http.get('/api/orders').expect(200);
     await http.get('/apiary').expect(200);
@@ -159,7 +161,7 @@ describe.each([
     let reached = false;
     const app = new Make();
     app.silent = true;
-    app.use(toKoa(handler, quiet));
+    app.use(toKoa(loose(handler), quiet));
     app.use((ctx) => {
       reached = true;
       ctx.body = 'later';
@@ -173,7 +175,7 @@ describe.each([
     const { handler } = recorder({ statusCode: 404, body: 'no such thing' });
     const app = new Make();
     app.silent = true;
-    app.use(toKoa(handler, quiet));
+    app.use(toKoa(loose(handler), quiet));
     const http = request((await listen(app.callback())).url);
     const response = await http.get('/');
     expect(response.status).toBe(404);
@@ -188,7 +190,9 @@ describe('supertest(toListener(handler)), with no server of your own', () => {
       headers: { 'content-type': 'text/plain' },
       body: 'hi',
     });
-    const response = await request(toListener(handler, quiet)).get('/hello?name=a%20b').expect(200);
+    const response = await request(toListener(loose(handler), quiet))
+      .get('/hello?name=a%20b')
+      .expect(200);
     expect(response.text).toBe('hi');
     const event = only(events);
     expect(event.path).toBe('/hello');
@@ -201,7 +205,7 @@ describe('supertest(toListener(handler)), with no server of your own', () => {
       multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'] },
       body: JSON.stringify(event.multiValueQueryStringParameters),
     });
-    const response = await request(toListener(handler, { ...quiet, multiValueHeaders: true }))
+    const response = await request(toListener(loose(handler), { ...quiet, multiValueHeaders: true }))
       .get('/?a=1&a=2')
       .expect(200);
     expect(JSON.parse(response.text)).toEqual({ a: ['1', '2'] });
@@ -210,7 +214,7 @@ describe('supertest(toListener(handler)), with no server of your own', () => {
 
   it('stripPrefix works for a bare listener too', async () => {
     const { handler, events } = recorder();
-    await request(toListener(handler, { ...quiet, stripPrefix: '/svc' }))
+    await request(toListener(loose(handler), { ...quiet, stripPrefix: '/svc' }))
       .get('/svc/a')
       .expect(200);
     expect(only(events).path).toBe('/a');
@@ -223,8 +227,8 @@ describe('mounting checks its arguments', () => {
     ['toExpress', toExpress],
     ['toKoa', toKoa],
   ] as const)('%s throws InvalidOptionError for a handler that is not a function', (_name, adapter) => {
-    expect(() => adapter('handler' as unknown as Handler)).toThrow(InvalidOptionError);
-    expect(() => adapter(undefined as unknown as Handler)).toThrow(/The handler must be a function/);
+    expect(() => adapter('handler' as never)).toThrow(InvalidOptionError);
+    expect(() => adapter(undefined as never)).toThrow(/The handler must be a function/);
   });
 
   it.each([
@@ -233,7 +237,7 @@ describe('mounting checks its arguments', () => {
     ['toKoa', toKoa],
   ] as const)('%s throws InvalidOptionError for a bad option at mount time', (_name, adapter) => {
     const handler: Handler = async () => ({ statusCode: 200 });
-    expect(() => adapter(handler, { timeout: -1 })).toThrow(InvalidOptionError);
+    expect(() => adapter(loose(handler), { timeout: -1 })).toThrow(InvalidOptionError);
   });
 });
 

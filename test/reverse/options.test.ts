@@ -9,7 +9,7 @@ import {
   LambdaBridgeError,
   toListener,
 } from '../../index.js';
-import { type Handler, listenerMounting, mountings, only, recorder, useServers } from './support.js';
+import { type Handler, listenerMounting, loose, mountings, only, recorder, useServers } from './support.js';
 
 const { serve } = useServers();
 
@@ -44,7 +44,7 @@ const handler: Handler = async () => ({ statusCode: 200 });
 
 describe('invalid options', () => {
   it.each(invalidOptions)('%s: toListener throws InvalidOptionError', (_name, options) => {
-    expect(() => toListener(handler, options as AlbEmulatorOptions)).toThrow(InvalidOptionError);
+    expect(() => toListener(loose(handler), options as AlbEmulatorOptions)).toThrow(InvalidOptionError);
   });
 
   it.each(invalidOptions)('%s: createAlbEvent throws InvalidOptionError', (_name, options) => {
@@ -54,7 +54,7 @@ describe('invalid options', () => {
   it('the error has a stable code and names the option and the bad value', () => {
     let error: unknown;
     try {
-      toListener(handler, { timeout: -5 });
+      toListener(loose(handler), { timeout: -5 });
     } catch (caught) {
       error = caught;
     }
@@ -82,7 +82,7 @@ describe('invalid options', () => {
     ['all runtimes', { runtime: 'nodejs20.x' }],
     ['a versioned function name', { functionName: 'orders', functionVersion: '12' }],
   ])('%s is accepted', (_name, options) => {
-    expect(() => toListener(handler, options as AlbEmulatorOptions)).not.toThrow();
+    expect(() => toListener(loose(handler), options as AlbEmulatorOptions)).not.toThrow();
   });
 });
 

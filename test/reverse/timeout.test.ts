@@ -1,7 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toListener } from '../../index.js';
-import { entries, expectAlb502, type Handler, mountings, sleep, trackTimers, useServers } from './support.js';
+import {
+  entries,
+  expectAlb502,
+  type Handler,
+  loose,
+  mountings,
+  sleep,
+  trackTimers,
+  useServers,
+} from './support.js';
 
 const { serve } = useServers();
 
@@ -121,7 +130,7 @@ describe('no timer outlives its invocation', () => {
     ['a sync handler that returns nothing', (() => {}) as Handler],
     ['a failing handler', (async () => Promise.reject(new Error('x'))) as Handler],
   ])('the timers of %s are gone when it is answered', async (_name, handler) => {
-    const listener = toListener(handler, { timeout: 60_000, log: () => {} });
+    const listener = toListener(loose(handler), { timeout: 60_000, log: () => {} });
     const live = trackTimers();
     const res = fakeResponse();
     await listener(fakeRequest(), res);
@@ -130,7 +139,10 @@ describe('no timer outlives its invocation', () => {
   });
 
   it('the timer of a timed-out invocation is gone once the 502 is sent', async () => {
-    const listener = toListener(() => new Promise(() => {}), { timeout: 100, log: () => {} });
+    const listener = toListener(
+      loose(() => new Promise(() => {})),
+      { timeout: 100, log: () => {} },
+    );
     const live = trackTimers();
     const res = fakeResponse();
     await listener(fakeRequest(), res);
