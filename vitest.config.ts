@@ -1,6 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+// Examples import the package by its name, as users copy them; tests run them against the sources
+// (tsconfig.json maps the same names for the type check).
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^lambda-bridge$/, replacement: source('./index.ts') },
+      { find: /^lambda-bridge\/serve$/, replacement: source('./adapters/serve.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,

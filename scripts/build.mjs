@@ -2,7 +2,7 @@
 // entry), so that importing the library reads one file instead of thirty, and the type
 // declarations of every module beside them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -29,5 +29,36 @@ await Promise.all([
   build({ ...common, entryPoints: ['adapters/cli.ts'], format: 'esm', outfile: 'dist/esm/cli.js' }),
   build({ ...common, entryPoints: ['lib/pool/worker.ts'], format: 'esm', outfile: 'dist/esm/worker.js' }),
 ]);
-mkdirSync('dist/cjs', { recursive: true });
+mkdirSync('dist/cjs/adapters', { recursive: true });
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
+
+// `require('lambda-bridge/serve')`: serve() is async, so its CommonJS form loads the ESM dev server
+// on the first call. The declarations are the ESM ones, whose imports resolve to the CommonJS
+// declarations of the same modules.
+copyFileSync('dist/esm/adapters/serve.d.ts', 'dist/cjs/adapters/serve.d.ts');
+writeFileSync(
+  'dist/cjs/serve.js',
+  `'use strict';
+// The dev server is ESM-only; from CommonJS, serve() loads it on its first call.
+exports.serve = async function serve(options) {
+  const esm = await import('../esm/serve.js');
+  return esm.serve(options);
+};
+`,
+);
+writeFileSync(
+  'dist/cjs/serve.d.ts',
+  `import type { DevServer, ServeOptions } from './adapters/serve.js';
+export type { DevServer, ServeOptions };
+/**
+ * The local ALB dev server: serves a handler file behind an emulated ALB, each execution
+ * environment in its own worker thread, with real timeouts, crash recovery and reloads.
+ *
+ * @example
+ * const { serve } = require('lambda-bridge/serve');
+ * const server = await serve({ handler: './handler.js', port: 0 });
+ * await server.close();
+ */
+export declare function serve(options: ServeOptions): Promise<DevServer>;
+`,
+);

@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +30,66 @@ async function exec(file: string, args: string[], cwd: string, timeout = 30_000)
   const { stdout } = await run(file, args, { cwd, env, timeout, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
+
+/** The repository's TypeScript compiler, run in the user project: exit code and diagnostics. */
+async function tsc(cwd: string, project: string): Promise<{ code: number; output: string }> {
+  const bin = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  try {
+    const stdout = await exec(process.execPath, [bin, '-p', project, '--pretty', 'false'], cwd, 60_000);
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, output: failed.stdout ?? '' };
+  }
+}
+
+// A user's TypeScript project, CommonJS as `npm init` makes it, with nothing installed but the
+// tarball (and @types/node, as any Node project has), checked with skipLibCheck off: the
+// declarations compile as shipped, correct code compiles, and mistakes are errors (a missing
+// types package would make every event and result `any`, and hide them under skipLibCheck).
+const userProject = {
+  'tsconfig.json': {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'nodenext',
+      strict: true,
+      skipLibCheck: false,
+      types: ['node'],
+      noEmit: true,
+    },
+    files: ['app.mts', 'server.cts', 'types.cts', 'wrong.mts'],
+  },
+  'app.mts': `import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAlbEvent, createContext, toLambda, toListener } from 'lambda-bridge';
+
+export const handler = toLambda((req: IncomingMessage, res: ServerResponse) => res.end(req.url));
+const result = await handler(createAlbEvent({ url: '/items' }), createContext());
+const status: number = result.statusCode;
+const body: string | undefined = result.body;
+export const summary = { status, body, type: result.headers?.['content-type'] };
+export const listener = toListener(async (event) => ({ statusCode: 200, body: event.path }));
+`,
+  'server.cts': `import { serve } from 'lambda-bridge/serve';
+import { toLambda, type ALBHandlerLike } from './types.cjs';
+
+export async function start(): Promise<string> {
+  const server = await serve({ handler: './handler.cjs', port: 0, multiValueHeaders: true });
+  await server.close();
+  return server.url;
+}
+export const handler: ALBHandlerLike = toLambda((_req, res) => res.end());
+`,
+  'types.cts': `export { toLambda, type AlbHandler as ALBHandlerLike } from 'lambda-bridge';
+`,
+  'wrong.mts': `import { createAlbEvent, toLambda, toListener } from 'lambda-bridge';
+
+const handler = toLambda((_req, res) => res.end());
+const result = await handler(createAlbEvent());
+export const nonsense = result.nonsense;
+export const listener = toListener(async () => ({ statusCode: '200', body: {} }));
+`,
+};
 
 // A bare listener that reports what it saw, so the output shows the request went through the bridge.
 const consumer = (load: string, resolveSelf: string) => `${load}
@@ -79,6 +149,28 @@ beforeAll(async () => {
   } catch {
     await exec('npm', [...install, tarball], project, 45_000);
   }
+  for (const [name, content] of Object.entries(userProject)) {
+    writeFileSync(
+      join(project, name),
+      typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`,
+    );
+  }
+  mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
+  symlinkSync(join(root, 'node_modules/@types/node'), join(project, 'node_modules/@types/node'), 'dir');
+  writeFileSync(
+    join(project, 'handler.cjs'),
+    "exports.handler = async (event) => ({ statusCode: 200, body: 'from cjs ' + event.path });\n",
+  );
+  writeFileSync(
+    join(project, 'serve.cjs'),
+    `const { serve } = require('lambda-bridge/serve');
+serve({ handler: './handler.cjs', port: 0, log: () => {} }).then(async (server) => {
+  const response = await fetch(server.url + '/hello');
+  console.log(JSON.stringify({ status: response.status, body: await response.text() }));
+  await server.close();
+});
+`,
+  );
   writeFileSync(
     join(project, 'esm.mjs'),
     consumer(
@@ -106,6 +198,7 @@ describe('the packed package', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'package.json',
+        'LICENSE',
         'dist/esm/index.js',
         'dist/esm/index.d.ts',
         'dist/cjs/index.js',
@@ -135,6 +228,31 @@ describe('the packed package', () => {
     expect(output.arity).toBeLessThanOrEqual(2);
   });
 
+  it('carries its license and links', () => {
+    const installed = join(project, 'node_modules/lambda-bridge');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      license: 'MIT',
+      repository: { type: 'git', url: 'git+https://github.com/lambda-bridge/lambda-bridge.git' },
+      homepage: 'https://github.com/lambda-bridge/lambda-bridge#readme',
+      bugs: { url: 'https://github.com/lambda-bridge/lambda-bridge/issues' },
+      dependencies: { '@types/aws-lambda': expect.any(String) },
+    });
+    const license = readFileSync(join(installed, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the lambda-bridge authors\n/);
+  });
+
+  it('has examples that import the package by its name, so they can be copied as they are', () => {
+    const sources = readdirSync(join(root, 'examples'), { recursive: true, encoding: 'utf8' }).filter(
+      (path) => /\.[cm]?[jt]s$/.test(path),
+    );
+    expect(sources.length).toBeGreaterThan(5);
+    const relative = sources.filter((path) =>
+      /from '(\.\.\/)+(index|lib\/|adapters\/)/.test(readFileSync(join(root, 'examples', path), 'utf8')),
+    );
+    expect(relative).toEqual([]);
+  });
+
   it('exposes its package.json', { timeout: 60_000 }, async () => {
     const output = await exec(
       process.execPath,
@@ -142,5 +260,26 @@ describe('the packed package', () => {
       project,
     );
     expect(output.trim()).toBe(version);
+  });
+
+  it('declares its types package: a user project type-checks against the packed declarations', {
+    timeout: 120_000,
+  }, async () => {
+    expect(existsSync(join(project, 'node_modules/@types/aws-lambda/package.json'))).toBe(true);
+    const { code, output } = await tsc(project, 'tsconfig.json');
+    // Only the two deliberate mistakes: nothing inside node_modules, nothing in the correct files.
+    const errors = output.split('\n').filter((line) => line.includes('error TS'));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^wrong\.mts\(5,\d+\): error TS2339: Property 'nonsense' does not exist on type 'ALBResult'/,
+      ),
+      expect.stringMatching(/^wrong\.mts\(6,\d+\): error TS2322: .*statusCode/s),
+    ]);
+    expect(code).toBe(2);
+  });
+
+  it('serves from CommonJS: require("lambda-bridge/serve")', { timeout: 60_000 }, async () => {
+    const output = JSON.parse(await exec(process.execPath, ['serve.cjs'], project));
+    expect(output).toEqual({ status: 200, body: 'from cjs /hello' });
   });
 });

@@ -1,6 +1,6 @@
+import { toListener } from 'lambda-bridge';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { toListener } from '../../index.js';
 // @ts-expect-error: a plain JavaScript example without declarations
 import { handler } from './handler.mjs';
 

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LogEntry } from 'lambda-bridge';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../index.js';
 import { createDevServer } from './server.js';
 
 const log: LogEntry[] = [];

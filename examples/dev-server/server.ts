@@ -1,5 +1,5 @@
 import express from 'express';
-import { type LogHook, toExpress } from '../../index.js';
+import { type LogHook, toExpress } from 'lambda-bridge';
 import { createAdminHandler, createOrdersHandler } from './handlers.js';
 
 export interface DevServerOptions {

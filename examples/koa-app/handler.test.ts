@@ -1,6 +1,6 @@
 import type { ALBEvent, ALBResult } from 'aws-lambda';
+import type { LogEntry } from 'lambda-bridge';
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../index.js';
 import { albEvent } from '../../test/fixtures/alb-event.js';
 import { albEventMulti } from '../../test/fixtures/alb-event-multi.js';
 import { createHandler, handler } from './handler.js';

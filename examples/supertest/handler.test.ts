@@ -1,6 +1,6 @@
+import { toListener } from 'lambda-bridge';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { toListener } from '../../index.js';
 import { handler } from './handler.js';
 
 // The handler runs behind an emulated ALB: the same event, validation and error pages as in AWS.
