@@ -241,7 +241,7 @@ function peerAddress(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-function requestFromInit(request: EventRequest, settings: Settings): HttpRequest {
+function requestFromInit(request: EventRequest, settings: Settings, defaultHost?: string): HttpRequest {
   const [path, rawQuery] = splitUrl(request.url ?? '/');
   const given = request.headers ?? {};
   const headers: string[] = [];
@@ -252,6 +252,10 @@ function requestFromInit(request: EventRequest, settings: Settings): HttpRequest
     for (const [name, value] of Object.entries(given as Record<string, string | readonly string[]>)) {
       for (const item of typeof value === 'string' ? [value] : value) headers.push(name.toLowerCase(), item);
     }
+  }
+  // Every client sends Host and an ALB passes it on; without one, Express's req.hostname is undefined.
+  if (defaultHost !== undefined && !headers.some((name, i) => i % 2 === 0 && name === 'host')) {
+    headers.unshift('host', defaultHost);
   }
   const body =
     request.body === undefined
@@ -276,7 +280,8 @@ function requestFromInit(request: EventRequest, settings: Settings): HttpRequest
 
 /**
  * Builds the exact event the middleware would pass to the handler for a request, ALB headers
- * (`x-forwarded-*`, a fresh `x-amzn-trace-id`) included.
+ * (`x-forwarded-*`, a fresh `x-amzn-trace-id`) included. Without a `host` header, the event has
+ * `host: localhost`, as every client sends one.
  *
  * @example
  * const event = createAlbEvent({ method: 'POST', url: '/orders?id=7', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -286,7 +291,7 @@ export function createAlbEvent(request: EventRequest = {}, options: AlbEmulatorO
   checkOptions(options);
   const settings = settingsOf({ ...options, format: 'alb' });
   return settings.format.eventFromRequest(
-    requestFromInit(request, settings),
+    requestFromInit(request, settings, 'localhost'),
     randomUUID(),
     Date.now(),
   ) as ALBEvent;

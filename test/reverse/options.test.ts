@@ -1,4 +1,6 @@
 import type { ALBEvent, Context } from 'aws-lambda';
+import express from 'express';
+import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
 import {
   type AlbEmulatorOptions,
@@ -7,6 +9,7 @@ import {
   createHealthCheckEvent,
   InvalidOptionError,
   LambdaBridgeError,
+  toLambda,
   toListener,
 } from '../../index.js';
 import { type Handler, listenerMounting, loose, mountings, only, recorder, useServers } from './support.js';
@@ -201,7 +204,7 @@ describe.each(mountings)('the builders give what the middleware passes, through 
 });
 
 describe('createAlbEvent', () => {
-  it('defaults to GET / from 127.0.0.1 on an http listener at port 80', () => {
+  it('defaults to GET / for host localhost from 127.0.0.1 on an http listener at port 80', () => {
     const event = createAlbEvent();
     expect(event).toEqual({
       requestContext: {
@@ -214,6 +217,7 @@ describe('createAlbEvent', () => {
       path: '/',
       queryStringParameters: {},
       headers: {
+        host: 'localhost',
         'x-amzn-trace-id': expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
         'x-forwarded-for': '127.0.0.1',
         'x-forwarded-port': '80',
@@ -251,6 +255,28 @@ describe('createAlbEvent', () => {
     const event = createAlbEvent({ method: 'PUT', body: bytes, headers: { 'content-type': 'image/png' } });
     expect(event.isBase64Encoded).toBe(true);
     expect([...Buffer.from(event.body ?? '', 'base64')]).toEqual([0, 1, 2, 250, 255]);
+  });
+
+  it('sends host localhost unless a Host header is given, in either header mode', () => {
+    expect(createAlbEvent({ headers: { Host: 'api.example.com' } }).headers?.host).toBe('api.example.com');
+    expect(createAlbEvent({ headers: ['HOST', 'a.example', 'accept', '*/*'] }).headers?.host).toBe(
+      'a.example',
+    );
+    expect(createAlbEvent({}, { multiValueHeaders: true }).multiValueHeaders?.host).toEqual(['localhost']);
+  });
+
+  it.each([
+    ['Express 5', express],
+    ['Express 4', express4],
+  ])('gives %s a req.hostname through toLambda', async (_name, make) => {
+    const app = make().get('/', (req: { hostname?: string }, res: { send(body: string): void }) =>
+      res.send(String(req.hostname)),
+    );
+    const handler = toLambda(app);
+    expect((await handler(createAlbEvent())).body).toBe('localhost');
+    expect((await handler(createAlbEvent({ headers: { host: 'shop.example:8080' } }))).body).toBe(
+      'shop.example',
+    );
   });
 
   it('applies stripPrefix as the middleware does', () => {
