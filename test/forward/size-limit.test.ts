@@ -106,6 +106,16 @@ describe('C10: results over the 1 MB ALB limit', () => {
       expect(warnings.map((w) => w.code)).toEqual(['RESULT_TOO_LARGE']);
     });
 
+    it('a binary body fits up to about 768 KiB: base64 makes it a third larger', async () => {
+      const identity = { ...albEvent, headers: { ...albEvent.headers, 'accept-encoding': 'identity' } };
+      const fits = await invoke(send(randomBytes(760 * 1024), { 'content-type': 'image/png' }), identity);
+      expect(fits.result.statusCode).toBe(200);
+      expect(jsonSize(fits.result)).toBeLessThanOrEqual(LIMIT);
+      const over = await invoke(send(randomBytes(772 * 1024), { 'content-type': 'image/png' }), identity);
+      expect(over.result.statusCode).toBe(502);
+      expect(over.warnings.map((w) => w.code)).toEqual(['RESULT_TOO_LARGE']);
+    });
+
     it('text whose JSON escaping takes it over the limit is measured as JSON', async () => {
       const quotes = Buffer.from('"'.repeat(600 * 1024));
       const { result } = await invoke(send(quotes, { 'content-type': 'text/plain' }), {
