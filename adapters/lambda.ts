@@ -31,7 +31,7 @@ export interface ToLambdaOptions {
    * Which response bodies travel base64-encoded: a list of media types (`*` wildcards allowed)
    * that are binary, or a predicate `(contentType, contentEncoding) => boolean`. A body that is
    * not valid UTF-8 is always sent as base64.
-   * @default defaultIsBinary (text-like types are text, everything else is binary)
+   * @default defaultIsBinary (text-like types and untyped bodies are text, everything else is binary)
    */
   binary?: BinaryOption;
   /**

@@ -47,12 +47,15 @@ export function isTextMediaType(type: string): boolean {
 
 /**
  * The default decision: text-like types (`text/*`, JSON and `+json`, XML and `+xml`, JavaScript,
- * SVG, form-urlencoded, YAML, GraphQL, NDJSON, CSV) without a `content-encoding` are text;
- * everything else, including a missing content type and any compressed body, is binary.
+ * SVG, form-urlencoded, YAML, GraphQL, NDJSON, CSV) without a `content-encoding` are text, and
+ * so is a body without a content type (`res.end('hello')`); every other type and any compressed
+ * body is binary. A body that is not valid UTF-8 is sent base64 whatever this says.
  */
 export const defaultIsBinary: BinaryPredicate = (contentType, contentEncoding) => {
   if (contentEncoding !== '' && contentEncoding.trim().toLowerCase() !== 'identity') return true;
-  if (contentType === '') return true;
+  // An API Gateway REST API without binaryMediaTypes hands base64 to the client as it is, so a
+  // body the app left untyped goes as text when its bytes allow it (needsBase64 checks UTF-8).
+  if (contentType === '') return false;
   return !isTextMediaType(mediaType(contentType));
 };
 

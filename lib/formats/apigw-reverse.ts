@@ -38,10 +38,13 @@ function decode(text: string): string {
   }
 }
 
+// As with binary media types configured: a request body of no stated type arrives base64.
+const isBinaryRequest = (type: string, coding: string) => type === '' || defaultIsBinary(type, coding);
+
 function bodyOf(request: HttpRequest): { body: string | undefined; isBase64Encoded: boolean } {
   if (request.body.length === 0) return { body: undefined, isBase64Encoded: false };
   const { type, coding } = contentHeaders(request.headers);
-  const base64 = needsBase64(request.body, type, coding, defaultIsBinary);
+  const base64 = needsBase64(request.body, type, coding, isBinaryRequest);
   return { body: request.body.toString(base64 ? 'base64' : 'utf8'), isBase64Encoded: base64 };
 }
 

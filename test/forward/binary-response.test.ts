@@ -1,8 +1,11 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { toLambda } from '../../adapters/lambda.js';
 import { defaultIsBinary } from '../../lib/binary.js';
 import { albEvent } from '../fixtures/alb-event.js';
 import { albEventMulti } from '../fixtures/alb-event-multi.js';
+import { apiGatewayV1Event } from '../fixtures/apigw-v1-event.js';
 import { png } from '../fixtures/png.js';
 import { bodyBytes, call, frameworks, type Listener } from './support.js';
 
@@ -39,11 +42,41 @@ describe.each(frameworks)('the body encoding of the result, in $name', (framewor
       expect(result.isBase64Encoded).toBe(true);
       expect(bodyBytes(result).toString()).toBe('plain ascii');
     });
+  });
 
-    it('a body without a content type travels base64', async () => {
-      const result = await call(framework.wrap(send('no type', {})), albEvent);
+  describe('X5: a body without a content type is text when it is valid UTF-8', () => {
+    const untyped: [string, Listener][] = [
+      ['res.end(string)', (_req, res) => res.end('hello, wörld')],
+      ['res.end(Buffer)', (_req, res) => res.end(Buffer.from('hello, wörld'))],
+      ['res.end(Uint8Array)', (_req, res) => res.end(new TextEncoder().encode('hello, wörld'))],
+      [
+        'res.write() then res.end()',
+        (_req, res) => {
+          res.write('hello, ');
+          res.write(Buffer.from('wö'));
+          res.end('rld');
+        },
+      ],
+    ];
+    it.each(untyped)('%s', async (_name, listener) => {
+      for (const event of [albEvent, albEventMulti]) {
+        const result = await call(framework.wrap(listener), event);
+        expect(result.isBase64Encoded).toBe(false);
+        expect(result.body).toBe('hello, wörld');
+      }
+    });
+
+    it('bytes that are not UTF-8 still travel base64, byte-exact', async () => {
+      const result = await call(framework.wrap(send(png, {})), albEvent);
       expect(result.isBase64Encoded).toBe(true);
-      expect(bodyBytes(result).toString()).toBe('no type');
+      expect(bodyBytes(result).equals(png)).toBe(true);
+    });
+
+    it('a compressed body without a content type still travels base64', async () => {
+      const gz = gzipSync('hello');
+      const result = await call(framework.wrap(send(gz, { 'content-encoding': 'gzip' })), albEvent);
+      expect(result.isBase64Encoded).toBe(true);
+      expect(bodyBytes(result).equals(gz)).toBe(true);
     });
   });
 
@@ -164,5 +197,13 @@ describe.each(frameworks)('the body encoding of the result, in $name', (framewor
       );
       expect(seen).toEqual([['Text/Plain; charset=UTF-8', 'gzip']]);
     });
+  });
+});
+
+describe('X5 behind API Gateway REST without binaryMediaTypes, which passes a base64 body to the client as it is', () => {
+  it.each(frameworks)('an untyped text body from $name arrives as the text itself', async (framework) => {
+    const handler = toLambda<APIGatewayProxyEvent>(framework.wrap((_req, res) => res.end('plain words')));
+    const result = await handler(apiGatewayV1Event);
+    expect(result).toMatchObject({ statusCode: 200, body: 'plain words', isBase64Encoded: false });
   });
 });

@@ -10,7 +10,7 @@ describe('defaultIsBinary', () => {
     ['application/pdf', true],
     ['application/zip', true],
     ['image/x-icon', true],
-    ['', true],
+    ['', false],
     ['text/html; charset=utf-8', false],
     ['Text/CSV', false],
     ['application/json', false],

@@ -216,6 +216,19 @@ describe('format: apigw-v2 (HTTP API, payload 2.0) and function-url', () => {
     expect(event.isBase64Encoded).toBe(true);
     expect(Buffer.from(event.body ?? '', 'base64').equals(bytes)).toBe(true);
   });
+
+  it('a request body of no stated type arrives base64, as with binary media types configured', async () => {
+    const r = recorder();
+    await request(toListener(r.handler, { format: 'apigw-v1', log: r.onLog }))
+      .post('/u')
+      .unset('content-type')
+      .send(Buffer.from('untyped'))
+      .expect(200);
+    const event = r.events[0] as APIGatewayProxyEvent;
+    expect(event.headers['content-type']).toBeUndefined();
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body ?? '', 'base64').toString()).toBe('untyped');
+  });
 });
 
 describe('payload 1.0 query decoding', () => {
