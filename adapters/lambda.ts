@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent, Context } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
 import { describe, describeThrown, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
 import { finalizeResponse, isBodiless } from '../lib/finalize.js';
 import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
-import { detectFormat, type HttpEvent, type ResultFor } from '../lib/formats/detect.js';
+import { handWrittenGaps } from '../lib/formats/apigw-v1.js';
+import { detectFormat, type HttpEvent, handWrittenV1Format, type ResultFor } from '../lib/formats/detect.js';
 import { type HttpRequest, type HttpResponse, lastHeader } from '../lib/http.js';
 import { isThenable } from '../lib/invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
@@ -166,6 +167,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   const margin = options.deadlineMargin ?? 500;
   const exposeErrors = options.exposeErrors === true;
   let cookieWarned = false;
+  let handWrittenWarned = false;
   const settings: ResultSettings = {
     isBinary: binaryPredicate(options.binary),
     singleSetCookie: options.singleSetCookie ?? 'last',
@@ -213,6 +215,14 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     const format = detectFormat(event);
     const requestId = context?.awsRequestId;
     const warn = (code: string, message: string) => safeLog(log, { level: 'warn', code, message, requestId });
+    if (format === handWrittenV1Format && !handWrittenWarned) {
+      handWrittenWarned = true;
+      const gaps = handWrittenGaps(event as unknown as APIGatewayProxyEvent).join(', ');
+      warn(
+        'HAND_WRITTEN_EVENT',
+        `read an event that has httpMethod but no requestContext as an API Gateway REST (payload 1.0) event; it lacks ${gaps}, which API Gateway always sends. Build complete test events with createApiGatewayEvent() or createAlbEvent(). (Warned once per handler.)`,
+      );
+    }
     const answer = (status: number, text: string, method = 'GET') =>
       format.resultFromResponse(
         finalizeResponse(plain(status, text), method),

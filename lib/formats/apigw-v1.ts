@@ -28,6 +28,35 @@ export function isApiGatewayV1Event(event: unknown): event is APIGatewayProxyEve
 }
 
 /**
+ * An event written by hand for a test, as serverless-http's and many teams' suites build them:
+ * `httpMethod` but no `requestContext` (every event API Gateway sends has one). It is read as
+ * payload 1.0, with a missing `path` taken as `/` and missing headers as none.
+ */
+export function isHandWrittenV1Event(event: unknown): event is APIGatewayProxyEvent {
+  const e = event as Record<string, unknown> | null;
+  return (
+    typeof e === 'object' && e !== null && typeof e.httpMethod === 'string' && e.requestContext === undefined
+  );
+}
+
+/** The fields a hand-written event lacks that API Gateway always sends, for the warning. */
+export function handWrittenGaps(event: APIGatewayProxyEvent): string[] {
+  const gaps = ['requestContext'];
+  if (event.path === undefined || event.path === null) gaps.push('path (read as "/")');
+  if (event.headers == null && event.multiValueHeaders == null) gaps.push('headers (read as none)');
+  return gaps;
+}
+
+/** Reads a hand-written payload 1.0 event (see isHandWrittenV1Event). */
+export function requestFromHandWrittenV1Event(
+  event: APIGatewayProxyEvent,
+  basePath?: string,
+): HttpRequest | string {
+  const path = event.path ?? '/';
+  return requestFromV1Event(path === event.path ? event : { ...event, path }, basePath);
+}
+
+/**
  * Reads a payload 1.0 event. Query values arrive decoded (unlike an ALB's), so the query string
  * is rebuilt with each key and value encoded once; headers come from `multiValueHeaders`.
  */
@@ -50,7 +79,8 @@ export function requestFromV1Event(event: APIGatewayProxyEvent, basePath?: strin
     : queryFromDecodedParams(single as Record<string, string> | null, undefined);
   const body = readBody(event.body, event.isBase64Encoded);
   if (typeof body === 'string') return body;
-  const sourceIp = (event.requestContext as { identity?: { sourceIp?: unknown } }).identity?.sourceIp;
+  const sourceIp = (event.requestContext as { identity?: { sourceIp?: unknown } } | undefined)?.identity
+    ?.sourceIp;
   const peer =
     typeof sourceIp === 'string' && sourceIp !== ''
       ? { address: sourceIp, port: undefined }

@@ -18,7 +18,9 @@ import {
 } from './alb.js';
 import {
   isApiGatewayV1Event,
+  isHandWrittenV1Event,
   LAMBDA_RESULT_LIMIT,
+  requestFromHandWrittenV1Event,
   requestFromV1Event,
   v1ResultFromResponse,
 } from './apigw-v1.js';
@@ -74,6 +76,12 @@ export const apiGatewayV2Format: ForwardFormat<APIGatewayProxyEventV2, APIGatewa
   resultFromResponse: (response, _event, settings) => v2ResultFromResponse(response, settings.isBinary),
 };
 
+/** Payload 1.0 written by hand for a test: no requestContext, perhaps no path or headers. */
+export const handWrittenV1Format: ForwardFormat<APIGatewayProxyEvent, APIGatewayProxyResult> = {
+  ...apiGatewayV1Format,
+  requestFromEvent: requestFromHandWrittenV1Event,
+};
+
 /** Payload 2.0 from a function URL: the same shapes, named as the service in messages. */
 export const functionUrlFormat: ForwardFormat<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
   ...apiGatewayV2Format,
@@ -84,7 +92,9 @@ export const functionUrlFormat: ForwardFormat<APIGatewayProxyEventV2, APIGateway
  * Picks the format of an event, in the order of contract 4.5: an ALB event is recognised by
  * `requestContext.elb` before anything else, because it also has `httpMethod` and `path`; a
  * payload 2.0 event by `version: "2.0"` with `requestContext.http` (a REST event behind a custom
- * domain can carry `rawPath` too); payload 1.0 by `httpMethod` with a `requestContext`.
+ * domain can carry `rawPath` too); payload 1.0 by `httpMethod` with a `requestContext`. Last, an
+ * event with `httpMethod` and no `requestContext` at all, which no service sends, is a test event
+ * written by hand and read as payload 1.0.
  */
 export function detectFormat(event: unknown): ForwardFormat<HttpEvent, ResultFor<HttpEvent>> {
   if (isAlbEvent(event)) return albFormat as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
@@ -99,6 +109,8 @@ export function detectFormat(event: unknown): ForwardFormat<HttpEvent, ResultFor
     return format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
   }
   if (isApiGatewayV1Event(event)) return apiGatewayV1Format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
+  if (isHandWrittenV1Event(event))
+    return handWrittenV1Format as ForwardFormat<HttpEvent, ResultFor<HttpEvent>>;
   throw new UnknownEventError(
     `lambda-bridge expected an HTTP event from an Application Load Balancer (requestContext.elb), API Gateway (httpMethod and requestContext, or version "2.0" with requestContext.http) or a function URL; it received ${describe(event)}. Invoke the handler through one of them, or build a test event with createAlbEvent().`,
   );
