@@ -10,11 +10,14 @@ export interface LogEntry {
 
 export type LogHook = (entry: LogEntry) => void;
 
-/** The default hook: warnings go to stderr, one line each; nothing else is printed. */
+/**
+ * The default hook: warnings go to stderr, one line each, led by their code so that a log filter
+ * can count them (`lambda-bridge APP_ERROR: answered 500: …`); nothing else is printed.
+ */
 export const stderrWarnings: LogHook = (entry) => {
   if (entry.level !== 'warn') return;
   process.stderr.write(
-    `lambda-bridge: ${entry.message}${entry.requestId ? ` (request ${entry.requestId})` : ''}\n`,
+    `lambda-bridge ${entry.code}: ${entry.message}${entry.requestId ? ` (request ${entry.requestId})` : ''}\n`,
   );
 };
 

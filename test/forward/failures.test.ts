@@ -527,7 +527,7 @@ describe('the log hook', () => {
     await handler(albEvent, fakeContext(60_000, 'req-7'));
     vi.restoreAllMocks();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^lambda-bridge: answered 500: .*app failed.*\(request req-7\)\n$/);
+    expect(lines[0]).toMatch(/^lambda-bridge APP_ERROR: answered 500: .*app failed.*\(request req-7\)\n$/);
   });
 
   it('with a log hook, nothing reaches the console, stdout or stderr, whatever happens', async () => {

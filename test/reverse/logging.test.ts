@@ -105,6 +105,8 @@ describe('without a log hook', () => {
     expect(response.status).toBe(502);
     await response.text();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^lambda-bridge: answered 502: invalid result: .* \(request [0-9a-f-]{36}\)\n$/);
+    expect(lines[0]).toMatch(
+      /^lambda-bridge INVALID_RESULT: answered 502: invalid result: .* \(request [0-9a-f-]{36}\)\n$/,
+    );
   });
 });
