@@ -6,6 +6,7 @@ import type { LogEntry } from '../lib/log.js';
 import { type DevServer, type ServeOptions, serve } from './serve.js';
 
 export const USAGE = `Usage: lambda-bridge serve <handler-file>[#export] [options]
+       lambda-bridge serve <path/module>.<export> [options]     (Lambda's handler string)
 
 Serves a Lambda handler locally behind an emulated Application Load Balancer.
 
@@ -18,7 +19,8 @@ Options:
   --memory <MB>         function memory size, 128 to 10240 (default 128)
   --function-name <s>   function name (default: the handler file's name)
   --region <s>          AWS region (default us-east-1)
-  --env-file <path>     dotenv file with variables for the handler
+  --env-file <path>     dotenv file with variables for the handler; a malformed line is
+                        ignored with a warning
   --watch               reload the handler when a file under its folder changes
   --concurrency <n>     most execution environments at once; more requests wait (default 10)
   --no-isolate          run the handler in the server process (shared state; for debugging)

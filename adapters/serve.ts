@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Dirent, existsSync, type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
+import { type Dirent, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { parseEnv } from 'node:util';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 import { contextFactory } from '../lib/invoke/context.js';
@@ -12,6 +11,9 @@ import { invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invo
 import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
 import { EnvironmentPool } from '../lib/pool/pool.js';
+import { parseHandlerSpec, readEnvFile } from './serve-input.js';
+
+export { parseHandlerSpec, readEnvFile } from './serve-input.js';
 
 export interface ServeOptions
   extends Pick<
@@ -61,50 +63,6 @@ export interface DevServer {
   readonly port: number;
   /** Stops accepting, lets requests in flight finish (at most `timeout`), stops the environments. */
   close(): Promise<void>;
-}
-
-interface Target {
-  file: string;
-  exportName: string;
-}
-
-/** Splits `path#export` and checks that the file is there. */
-export function parseHandlerSpec(spec: string): Target {
-  if (typeof spec !== 'string' || spec === '') {
-    throw new InvalidOptionError(
-      `The handler is a module path such as ./handler.js or ./src/api.ts#main; got ${describe(spec)}.`,
-    );
-  }
-  const hash = spec.lastIndexOf('#');
-  const path = hash === -1 ? spec : spec.slice(0, hash);
-  const exportName = hash === -1 ? 'handler' : spec.slice(hash + 1);
-  const file = resolve(path);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new LambdaBridgeError(
-      'LAMBDA_BRIDGE_HANDLER_FILE_MISSING',
-      `The handler file ${file} does not exist.`,
-    );
-  }
-  if (!/^[A-Za-z_$][\w$]*$/.test(exportName)) {
-    throw new InvalidOptionError(
-      `The export name after "#" must be a JavaScript identifier; got ${JSON.stringify(exportName)}.`,
-    );
-  }
-  return { file, exportName };
-}
-
-/** The variables of a dotenv file. */
-export function readEnvFile(path: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new LambdaBridgeError(
-      'LAMBDA_BRIDGE_ENV_FILE_MISSING',
-      `The env file ${resolve(path)} cannot be read.`,
-    );
-  }
-  return parseEnv(text) as Record<string, string>;
 }
 
 /** Left out of watching: `node_modules`, and dot-files and dot-folders. */
@@ -200,7 +158,11 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   const emit = (entry: LogEntry) => safeLog(log, entry);
   const contextOptions = { functionName, memorySize, region, timeout, accountId: options.accountId };
   const lambdaEnv: Record<string, string> = {
-    ...(options.envFile ? readEnvFile(options.envFile) : {}),
+    ...(options.envFile
+      ? readEnvFile(options.envFile, (message) =>
+          emit({ level: 'warn', code: 'ENV_FILE_LINE_IGNORED', message }),
+        )
+      : {}),
     ...(options.env ?? {}),
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The lambda-bridge command: `lambda-bridge serve <handler-file>[#export] [options]`.
+// The "--" ends Node's own options: Node 20 otherwise reads an --env-file anywhere on the command
+// line as its own, and exits before this file runs when that file is missing.
 import { main } from '../dist/esm/cli.js';
 
 // Lambda's clock runs in UTC; the time zone is process-wide, so it is set before anything runs.
