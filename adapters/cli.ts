@@ -26,6 +26,7 @@ Options:
   --no-isolate          run the handler in the server process (shared state; for debugging)
   --no-strict           serve results a real ALB rejects, with a warning
   --json                log one JSON object per line
+  --quiet               log only warnings and errors
   --help                show this help
   --version             print the version`;
 
@@ -39,7 +40,7 @@ export interface CliIo {
 export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
-  | { command: 'serve'; options: ServeOptions; json: boolean };
+  | { command: 'serve'; options: ServeOptions; json: boolean; quiet: boolean };
 
 export function parseCli(argv: readonly string[]): CliCommand {
   let parsed: ReturnType<typeof parseArgs>;
@@ -63,6 +64,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'no-isolate': { type: 'boolean' },
         'no-strict': { type: 'boolean' },
         json: { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -129,7 +131,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     isolate: values['no-isolate'] !== true,
     strict: values['no-strict'] !== true,
   };
-  return { command: 'serve', options, json: values.json === true };
+  return { command: 'serve', options, json: values.json === true, quiet: values.quiet === true };
 }
 
 /** This package's version, from the nearest package.json named lambda-bridge above this module. */
@@ -155,8 +157,18 @@ const COLORS: Record<string, string> = {
   RELOAD: '\u001b[35m',
 };
 
-function formatter(json: boolean, io: CliIo): (entry: LogEntry) => void {
-  return (entry) => {
+/** `Task timed out after 3.00 seconds` names the option that sets the limit (the trace stays below). */
+function withTimeoutHint(message: string): string {
+  const end = message.indexOf('\n');
+  const head = end === -1 ? message : message.slice(0, end);
+  return `${head} (the function timeout: raise it with --timeout <seconds>)${end === -1 ? '' : message.slice(end)}`;
+}
+
+function formatter(json: boolean, quiet: boolean, io: CliIo): (entry: LogEntry) => void {
+  return (input) => {
+    if (quiet && input.level !== 'warn') return;
+    // The command line is where the limit is set, so the message says how to raise it.
+    const entry = input.code === 'TIMEOUT' ? { ...input, message: withTimeoutHint(input.message) } : input;
     if (json) {
       io.out(JSON.stringify({ time: new Date().toISOString(), ...entry }));
       return;
@@ -190,9 +202,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
     io.out(version());
     return 0;
   }
-  const { options, json } = parsed;
+  const { options, json, quiet } = parsed;
   try {
-    const server = await serve({ ...options, log: formatter(json, io) });
+    const server = await serve({ ...options, log: formatter(json, quiet, io) });
     const mode = [
       options.multiValueHeaders ? 'multi-value headers' : 'single-value headers',
       `timeout ${(options.timeout ?? 3000) / 1000} s`,

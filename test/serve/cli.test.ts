@@ -292,7 +292,10 @@ describe('lambda-bridge serve, as a user runs it', () => {
     expect(served.mode).toContain('timeout 0.3 s');
     expect((await served.json('/warm')).count).toBe(1);
     expect((await served.get('/hang')).status).toBe(502);
-    await served.cli.line('err', /^WARN answered 502: Task timed out after 0\.30 seconds$/);
+    await served.cli.line(
+      'err',
+      /^WARN answered 502: Task timed out after 0\.30 seconds \(the function timeout: raise it with --timeout <seconds>\)$/,
+    );
     await invocationLines(served.cli, 'GET', '/hang', 502);
 
     expect((await served.json('/after')).count).toBe(1);
@@ -533,6 +536,7 @@ describe('parseCli', () => {
     expect(parseCli(['serve', './handler.js'])).toEqual({
       command: 'serve',
       json: false,
+      quiet: false,
       options: {
         handler: './handler.js',
         port: 3000,
@@ -580,6 +584,7 @@ describe('parseCli', () => {
     expect(parsed).toEqual({
       command: 'serve',
       json: true,
+      quiet: false,
       options: {
         handler: './src/api.ts#main',
         port: 0,
@@ -695,7 +700,9 @@ describe('main, in this process', () => {
     expect(text.lines.some((line) => new RegExp(`^GET /a 200 \\d+\\.\\d\\d ms ${UUID}$`).test(line))).toBe(
       true,
     );
-    expect(text.errors[0]).toBe('WARN answered 502: Task timed out after 0.50 seconds');
+    expect(text.errors[0]).toBe(
+      'WARN answered 502: Task timed out after 0.50 seconds (the function timeout: raise it with --timeout <seconds>)',
+    );
   });
 
   it('serves with --json, and colours lines only when asked', async () => {
