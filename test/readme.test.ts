@@ -206,6 +206,50 @@ describe('README.md code blocks', () => {
   }
 });
 
+describe('the README dispatch for non-HTTP events', () => {
+  // The blocks that route warmers and EventBridge events before the bridge, in both module systems.
+  const dispatch = blocks.filter((block) => block.run && /\{ warmed: true \}/.test(block.code));
+  const scheduled = {
+    version: '0',
+    id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: '2026-11-27T12:00:00Z',
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/warmer'],
+    detail: {},
+  };
+
+  it('is there in ESM and CommonJS', () => {
+    expect(dispatch.map((block) => block.commonjs).sort()).toEqual([false, true]);
+  });
+
+  it('answers an EventBridge event itself, which the bridge alone refuses, and passes HTTP events on', {
+    timeout: 60_000,
+  }, async () => {
+    const { UnknownEventError, createContext, toLambda } = await import('lambda-bridge');
+    await expect(toLambda(() => {})(scheduled as never, createContext())).rejects.toThrow(UnknownEventError);
+    for (const block of dispatch) {
+      const script = `import { pathToFileURL } from 'node:url';
+import { createAlbEvent, createContext } from 'lambda-bridge';
+const { handler } = await import(pathToFileURL(process.argv[2]).href);
+const event = ${JSON.stringify(scheduled)};
+console.log(JSON.stringify([await handler(event, createContext()), await handler(createAlbEvent(), createContext())]));
+`;
+      writeFileSync(join(scratch, 'dispatch.mjs'), script);
+      const { stdout } = await run(process.execPath, ['dispatch.mjs', block.file], {
+        cwd: scratch,
+        env,
+        timeout: 50_000,
+      });
+      const [other, http] = JSON.parse(stdout);
+      expect(other).toEqual({ warmed: true });
+      expect(http).toMatchObject({ statusCode: 200, body: 'home' });
+    }
+  });
+});
+
 describe('readmeBlocks', () => {
   it('reads the language, the mode and the module system from each fence', () => {
     const markdown = [
