@@ -16,14 +16,17 @@ Options:
   --format <name>       alb, apigw-v1, apigw-v2 or function-url (default alb)
   --multi-value         enable lambda.multi_value_headers.enabled (default off)
   --timeout <seconds>   function timeout, up to 900 (default 3)
-  --memory <MB>         function memory size, 128 to 10240 (default 128)
+  --memory <MB>         function memory size, 128 to 10240 (default 128); an environment
+                        that holds more is stopped (Runtime.OutOfMemory)
   --function-name <s>   function name (default: the handler file's name)
   --region <s>          AWS region (default us-east-1)
   --env-file <path>     dotenv file with variables for the handler; a malformed line is
                         ignored with a warning
   --watch               reload the handler when a file under its folder changes
   --concurrency <n>     most execution environments at once; more requests wait (default 10)
-  --no-isolate          run the handler in the server process (shared state; for debugging)
+  --no-isolate          run the handler in the server process (shared state; for debugging);
+                        its timeout fires only while the event loop is free, and memory is
+                        not limited
   --no-strict           serve results a real ALB rejects, with a warning
   --json                log one JSON object per line
   --quiet               log only warnings and errors
@@ -182,11 +185,14 @@ function formatter(json: boolean, quiet: boolean, io: CliIo): (entry: LogEntry) 
   };
 }
 
+/** The running server, and where the command's own notices go (text or JSON lines). */
+export type CliServer = DevServer & { announce(code: string, message: string): void };
+
 /**
  * Runs the command line. Resolves with an exit code for commands that end (help, version, bad
  * arguments), or with the running server.
  */
-export async function main(argv: readonly string[], io: CliIo): Promise<number | DevServer> {
+export async function main(argv: readonly string[], io: CliIo): Promise<number | CliServer> {
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(argv);
@@ -204,7 +210,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
   }
   const { options, json, quiet } = parsed;
   try {
-    const server = await serve({ ...options, log: formatter(json, quiet, io) });
+    const log = formatter(json, quiet, io);
+    const server: CliServer = Object.assign(await serve({ ...options, log }), {
+      announce: (code: string, message: string) => log({ level: 'info', code, message }),
+    });
     const mode = [
       options.multiValueHeaders ? 'multi-value headers' : 'single-value headers',
       `timeout ${(options.timeout ?? 3000) / 1000} s`,
@@ -235,4 +244,35 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
     io.err(`lambda-bridge: ${known ? error.message : (error as Error).stack}`);
     return known && error.code !== 'LAMBDA_BRIDGE_PORT_IN_USE' ? 2 : 1;
   }
+}
+
+/**
+ * Stops the server on SIGINT and SIGTERM as `lambda-bridge serve` does: requests in flight finish,
+ * queued ones are answered 503, then the process exits 0. A second signal exits at once
+ * (128 + the signal's number). `exit` is `process.exit` unless a test passes its own.
+ */
+export function stopOnSignals(
+  server: CliServer,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      server.announce('EXITING', `${signal} again: exiting now`);
+      void server.stop();
+      exit(signal === 'SIGINT' ? 130 : 143);
+      return;
+    }
+    stopping = true;
+    server.announce(
+      'STOPPING',
+      `${signal}: stopping; requests in flight finish, queued ones get 503 (send ${signal} again to exit at once)`,
+    );
+    void server.close().then(
+      () => exit(0),
+      () => exit(1),
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }

@@ -1,16 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Dirent, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
+import { albErrorPage } from '../lib/alb-pages.js';
 import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 import { contextFactory } from '../lib/invoke/context.js';
 import { invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
 import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
-import { EnvironmentPool } from '../lib/pool/pool.js';
+import { EnvironmentPool, PoolClosedError } from '../lib/pool/pool.js';
+import { watchFolder } from '../lib/pool/watch.js';
 import { parseHandlerSpec, readEnvFile } from './serve-input.js';
 
 export { parseHandlerSpec, readEnvFile } from './serve-input.js';
@@ -35,7 +36,10 @@ export interface ServeOptions
   host?: string;
   /** The function timeout in milliseconds. @default 3000 */
   timeout?: number;
-  /** The function memory size in MB; also the V8 heap limit of each isolated environment. @default 128 */
+  /**
+   * The function memory size in MB. An isolated environment whose V8 heap or resident memory
+   * grows past it is stopped, and its invocation fails with `Runtime.OutOfMemory`. @default 128
+   */
   memorySize?: number;
   /** @default the handler file's name */
   functionName?: string;
@@ -51,7 +55,10 @@ export interface ServeOptions
   watch?: boolean;
   /** The most execution environments at once; further requests wait. @default 10 */
   concurrency?: number;
-  /** Run each environment in a worker thread; `false` runs the handler in this process. @default true */
+  /**
+   * Run each execution environment in its own process; `false` runs the handler in this process,
+   * where a timeout can only fire while the event loop is free. @default true
+   */
   isolate?: boolean;
   /** Receives request lines, START/END/REPORT lines, warnings and reload notices. @default nothing */
   log?: LogHook;
@@ -61,61 +68,74 @@ export interface DevServer {
   /** `http://<host>:<port>` */
   readonly url: string;
   readonly port: number;
-  /** Stops accepting, lets requests in flight finish (at most `timeout`), stops the environments. */
+  /**
+   * Stops the server: requests in flight finish (at most `timeout`), requests waiting for an
+   * environment and requests that arrive meanwhile are answered 503, then the environments stop.
+   */
   close(): Promise<void>;
+  /** Stops at once: the environments are killed and every connection is closed. */
+  stop(): Promise<void>;
 }
 
-/** Left out of watching: `node_modules`, and dot-files and dot-folders. */
-const unwatched = (name: string) => name === 'node_modules' || name.startsWith('.');
+/** An ALB's request header quotas: 16 KB for one header line, 64 KB for all of them. */
+const HEADER_LINE_LIMIT = 16 * 1024;
+const HEADER_BLOCK_LIMIT = 64 * 1024;
+/** What Node's parser accepts: the request line (up to 16 KB) and the whole header block, with room to spare. */
+const MAX_HEADER_BYTES = HEADER_LINE_LIMIT + HEADER_BLOCK_LIMIT + 1024;
 
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+/** Which ALB header quota a request breaks, if any. */
+function headerOverLimit(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  let total = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const line = raw[i].length + 2 + raw[i + 1].length;
+    if (line > HEADER_LINE_LIMIT) {
+      return `the header line ${JSON.stringify(raw[i].toLowerCase())} is ${line} bytes, over the ALB's ${HEADER_LINE_LIMIT}-byte limit for one header`;
+    }
+    total += line + 2;
   }
+  if (total > HEADER_BLOCK_LIMIT) {
+    return `the request headers are ${total} bytes, over the ALB's ${HEADER_BLOCK_LIMIT}-byte limit for all headers`;
+  }
+  return undefined;
 }
 
-/**
- * Watches a folder and its subfolders (new ones too) for changed files, leaving out what
- * `unwatched` names. One watcher per folder: a recursive `fs.watch` would also watch every file
- * under node_modules. Returns the function that stops watching.
- */
-function watchFolder(root: string, onChange: (file: string) => void): () => void {
-  const watchers = new Map<string, FSWatcher>();
-  const forget = (folder: string) => {
-    for (const [dir, watcher] of watchers) {
-      if (dir === folder || dir.startsWith(`${folder}${sep}`)) {
-        watcher.close();
-        watchers.delete(dir);
-      }
-    }
-  };
-  const add = (folder: string) => {
-    if (watchers.has(folder)) return;
-    let watcher: FSWatcher;
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(folder, { withFileTypes: true });
-      watcher = watch(folder, (_type, name) => {
-        const part = String(name ?? '');
-        if (part === '' || unwatched(part)) return;
-        const path = join(folder, part);
-        if (isFolder(path)) add(path);
-        else forget(path);
-        onChange(relative(root, path));
-      });
-    } catch {
-      return; // The folder went away meanwhile.
-    }
-    watcher.on('error', () => forget(folder));
-    watchers.set(folder, watcher);
-    for (const entry of entries) {
-      if (entry.isDirectory() && !unwatched(entry.name)) add(join(folder, entry.name));
-    }
-  };
-  add(root);
-  return () => forget(root);
+function refuseHeaders(
+  res: ServerResponse,
+  reason: string,
+  emit: (entry: LogEntry) => void,
+  diagnostics: boolean,
+): void {
+  emit({
+    level: 'warn',
+    code: 'HEADERS_TOO_LARGE',
+    message: `answered 431: ${reason}; the handler was not invoked`,
+  });
+  const page = albErrorPage(431);
+  for (let i = 0; i < page.headers.length; i += 2) res.setHeader(page.headers[i], page.headers[i + 1]);
+  if (diagnostics) res.setHeader('x-lambda-bridge-reason', reason);
+  res.setHeader('connection', 'close');
+  res.writeHead(431, page.reason);
+  res.end(page.body);
+}
+
+const STOPPING_BODY = Buffer.from(
+  'lambda-bridge is stopping: this request was not sent to the handler. Send it again once the server is back.\n',
+);
+
+/** The answer to a request the server accepted while stopping, before any environment ran it. */
+function stopping(res: ServerResponse): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  res.writeHead(503, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': STOPPING_BODY.length,
+    'retry-after': '1',
+    connection: 'close',
+  });
+  res.end(STOPPING_BODY);
 }
 
 function checkServeOptions(options: ServeOptions): void {
@@ -137,7 +157,7 @@ function checkServeOptions(options: ServeOptions): void {
 
 /**
  * The local ALB dev server: serves a handler file behind an emulated ALB, each execution
- * environment in its own worker thread, with real timeouts, crash recovery and reloads.
+ * environment in its own process, with real timeouts, memory limits, crash recovery and reloads.
  *
  * @example
  * const server = await serve({ handler: './handler.js', port: 0 });
@@ -178,8 +198,12 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
 
   let invoker: Invoker;
   let reload: () => void;
+  /** Lets busy environments finish, refusing queued invocations; then stops them. */
+  let drain: () => Promise<void>;
+  /** Stops every environment now. */
   let stop: () => Promise<void>;
   if (options.isolate !== false) {
+    contextFactory(contextOptions); // checks the options before a process starts
     const pool = new EnvironmentPool({
       data: { file: target.file, exportName: target.exportName, context: contextOptions, runtime },
       env: { ...(process.env as Record<string, string>), ...lambdaEnv },
@@ -193,9 +217,11 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
           message: `environment stopped (${reason}); the next request starts a fresh one`,
         }),
     });
-    invoker = ({ event, awsRequestId, traceId, warn }) => pool.invoke(awsRequestId, event, traceId, warn);
+    invoker = ({ event, awsRequestId, traceId, warn }) =>
+      pool.invoke({ id: awsRequestId, event, traceId, warn });
     reload = () => pool.reload();
-    stop = () => pool.close();
+    drain = () => pool.close();
+    stop = () => pool.stop();
   } else {
     // In this process: the variables are set here (and taken back on close), and a reload
     // re-imports the handler file itself.
@@ -236,6 +262,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         else process.env[name] = value;
       }
     };
+    drain = stop;
   }
 
   const requests = new AsyncLocalStorage<{ id?: string }>();
@@ -272,31 +299,37 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   }
 
   const inFlight = new Set<Promise<void>>();
-  const server: Server = createServer((req, res) => {
+  let closing: Promise<void> | undefined;
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const started = performance.now();
     const store: { id?: string } = {};
-    const done = requests
-      .run(store, () => frontEnd(req, res))
-      .then(
-        () => {
-          const ms = (performance.now() - started).toFixed(2);
-          emit({
-            level: 'info',
-            code: 'REQUEST',
-            message: `${req.method} ${req.url} ${res.statusCode} ${ms} ms`,
-            requestId: store.id,
-          });
-        },
-        (error: unknown) => {
-          emit({
-            level: 'warn',
-            code: 'SERVER_ERROR',
-            message: `lambda-bridge failed on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`,
-          });
-          if (!res.headersSent) res.statusCode = 500;
-          res.end();
-        },
-      );
+    const done = (async () => {
+      if (closing !== undefined) return stopping(res);
+      const oversized = headerOverLimit(req);
+      if (oversized !== undefined) return refuseHeaders(res, oversized, emit, options.diagnostics !== false);
+      await requests.run(store, () => frontEnd(req, res));
+    })().then(
+      () => {
+        const ms = (performance.now() - started).toFixed(2);
+        emit({
+          level: 'info',
+          code: 'REQUEST',
+          message: `${req.method} ${req.url} ${res.statusCode} ${ms} ms`,
+          requestId: store.id,
+        });
+      },
+      (error: unknown) => {
+        // Waiting for an environment when the server began to stop: the handler never ran.
+        if (error instanceof PoolClosedError) return stopping(res);
+        emit({
+          level: 'warn',
+          code: 'SERVER_ERROR',
+          message: `lambda-bridge failed on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`,
+        });
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      },
+    );
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   });
@@ -332,7 +365,6 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
 
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
@@ -340,15 +372,29 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       closing ??= (async () => {
         unwatch?.();
         clearTimeout(pending);
+        // Queued invocations are refused now (503); busy environments finish, bounded by the
+        // timeout that stops them. The listener stays open meanwhile, answering 503.
+        const drained = drain();
+        server.closeIdleConnections();
+        const grace = new Promise<void>((done) => setTimeout(done, timeout + 1000).unref());
+        await Promise.race([Promise.all(inFlight), grace]);
         const stopped = new Promise<void>((done) => server.close(() => done()));
         server.closeIdleConnections();
-        const grace = new Promise<void>((done) => setTimeout(done, timeout).unref());
-        await Promise.race([Promise.all(inFlight), grace]);
+        await Promise.race([Promise.all(inFlight), new Promise((done) => setTimeout(done, 100).unref())]);
         server.closeAllConnections();
+        await Promise.race([drained, grace]);
         await stop();
         await stopped;
       })();
       return closing;
+    },
+    async stop() {
+      closing ??= Promise.resolve();
+      unwatch?.();
+      clearTimeout(pending);
+      server.close();
+      server.closeAllConnections();
+      await stop();
     },
   };
 }

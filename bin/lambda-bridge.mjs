@@ -2,7 +2,7 @@
 // The lambda-bridge command: `lambda-bridge serve <handler-file>[#export] [options]`.
 // The "--" ends Node's own options: Node 20 otherwise reads an --env-file anywhere on the command
 // line as its own, and exits before this file runs when that file is missing.
-import { main } from '../dist/esm/cli.js';
+import { main, stopOnSignals } from '../dist/esm/cli.js';
 
 // Lambda's clock runs in UTC; the time zone is process-wide, so it is set before anything runs.
 process.env.TZ = 'UTC';
@@ -17,13 +17,5 @@ const outcome = await main(process.argv.slice(2), io);
 if (typeof outcome === 'number') {
   process.exitCode = outcome;
 } else {
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await outcome.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals(outcome);
 }

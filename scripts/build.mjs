@@ -24,10 +24,10 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['index.ts'], format: 'esm', outfile: 'dist/esm/index.js' }),
   build({ ...common, entryPoints: ['index.ts'], format: 'cjs', outfile: 'dist/cjs/index.js' }),
-  // The dev server is ESM-only; its worker file sits beside it (lib/pool/here.ts finds it there).
+  // The dev server is ESM-only; its environment process's script sits beside it (lib/pool/here.ts finds it there).
   build({ ...common, entryPoints: ['adapters/serve.ts'], format: 'esm', outfile: 'dist/esm/serve.js' }),
   build({ ...common, entryPoints: ['adapters/cli.ts'], format: 'esm', outfile: 'dist/esm/cli.js' }),
-  build({ ...common, entryPoints: ['lib/pool/worker.ts'], format: 'esm', outfile: 'dist/esm/worker.js' }),
+  build({ ...common, entryPoints: ['lib/pool/child.ts'], format: 'esm', outfile: 'dist/esm/child.js' }),
 ]);
 mkdirSync('dist/cjs/adapters', { recursive: true });
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
@@ -52,7 +52,7 @@ writeFileSync(
 export type { DevServer, ServeOptions };
 /**
  * The local ALB dev server: serves a handler file behind an emulated ALB, each execution
- * environment in its own worker thread, with real timeouts, crash recovery and reloads.
+ * environment in its own process, with real timeouts, memory limits, crash recovery and reloads.
  *
  * @example
  * const { serve } = require('lambda-bridge/serve');

@@ -34,6 +34,12 @@ export function findTsx(file: string): string | undefined {
   return undefined;
 }
 
+/** The URL of tsx's loader (its `--import` entry, which registers ESM and CommonJS hooks). */
+export function tsxLoader(file: string): string | undefined {
+  const api = findTsx(file);
+  return api === undefined ? undefined : new URL('../../loader.mjs', api).href;
+}
+
 let registered = false;
 
 /** Registers tsx in this thread so that `import()` loads TypeScript. */
@@ -59,9 +65,15 @@ export async function loadHandler(file: string, exportName: string, version?: nu
   if (isTypeScript(file)) await registerTypeScript(file);
   const url = pathToFileURL(file).href + (version ? `?v=${version}` : '');
   const mod = (await import(url)) as Record<string, unknown>;
-  let handler = mod[exportName];
+  // Own properties only: `#constructor` or `#toString` must not find Object.prototype's members.
+  let handler = Object.hasOwn(mod, exportName) ? mod[exportName] : undefined;
   const fallback = mod.default as Record<string, unknown> | undefined;
-  if (handler === undefined && typeof fallback === 'object' && fallback !== null)
+  if (
+    handler === undefined &&
+    typeof fallback === 'object' &&
+    fallback !== null &&
+    Object.hasOwn(fallback, exportName)
+  )
     handler = fallback[exportName];
   if (typeof handler !== 'function') {
     const names = Object.keys(mod).filter((name) => name !== 'default' || typeof mod.default !== 'object');

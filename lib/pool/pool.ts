@@ -1,315 +1,149 @@
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { ALBEvent } from 'aws-lambda';
-import type { InvocationError, Outcome } from '../invoke/invoke.js';
-import { poolUrl } from './here.js';
-import { findTsx } from './load.js';
-import type { EnvironmentData, FromEnvironment, ToEnvironment } from './protocol.js';
+import { LambdaBridgeError } from '../errors.js';
+import type { Outcome } from '../invoke/invoke.js';
+import { Environment, type EnvironmentSettings, type Invocation } from './environment.js';
 
-export interface PoolSettings {
-  data: Omit<EnvironmentData, 'typescript'>;
-  /** The environment variables each environment sees. */
-  env: Record<string, string>;
+export type { Invocation } from './environment.js';
+
+export interface PoolSettings extends EnvironmentSettings {
   /** The most environments at once; further invocations wait for one to be free. */
   concurrency: number;
-  timeout: number;
-  /** The V8 heap limit of an environment, in MB (the function's memory size). */
-  memorySize: number;
   /** Reports that an environment was stopped and why. */
   onRetire(reason: string): void;
 }
 
-interface Call {
-  id: string;
-  started: number;
-  resolve(outcome: Outcome): void;
-  warn(message: string): void;
-  timer: NodeJS.Timeout;
-}
-
-const INIT_LIMIT = 10_000;
-
-function failure(error: InvocationError, started: number, timedOut = false): Outcome {
-  return { ok: false, error, timedOut, duration: performance.now() - started };
-}
-
-/** One execution environment: a worker thread with the handler module loaded once. */
-class Environment {
-  readonly worker: Worker;
-  readonly generation: number;
-  private readonly ready: Promise<number | InvocationError>;
-  private call: Call | undefined;
-  private initDuration: number | undefined;
-  alive = true;
-  /** Settles when the worker has stopped, once the environment is retired. */
-  stopped: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly pool: EnvironmentPool,
-    settings: PoolSettings,
-    generation: number,
-  ) {
-    this.generation = generation;
-    const typescript = import.meta.url.endsWith('.ts');
-    const data: EnvironmentData = { ...settings.data, typescript };
-    const workerUrl = new URL(typescript ? 'worker.ts' : 'worker.js', poolUrl);
-    const options = {
-      workerData: data,
-      env: settings.env,
-      resourceLimits: { maxOldGenerationSizeMb: settings.memorySize },
-    };
-    if (typescript) {
-      // Running from the library's TypeScript sources: the worker itself needs tsx.
-      const api = findTsx(fileURLToPath(workerUrl)) as string;
-      const boot = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-      this.worker = new Worker(boot, { ...options, eval: true });
-    } else {
-      this.worker = new Worker(workerUrl, options);
-    }
-    this.ready = new Promise((resolve) => {
-      const onMessage = (message: FromEnvironment) => {
-        if (message.type === 'ready') {
-          this.initDuration = message.initDuration;
-          resolve(message.initDuration);
-        } else if (message.type === 'init-error') {
-          resolve(message.error);
-        }
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('exit', () =>
-        resolve({
-          errorType: 'Runtime.ExitError',
-          errorMessage: 'The environment exited while loading the handler.',
-          trace: [],
-        }),
-      );
-    });
-    this.worker.on('message', (message: FromEnvironment) => this.onMessage(message));
-    this.worker.on('error', (error) => this.onCrash(error));
-    this.worker.on('exit', (code) => this.onCrash(new Error(`the environment exited with code ${code}`)));
-  }
-
-  async invoke(
-    id: string,
-    event: ALBEvent,
-    traceId: string,
-    warn: (message: string) => void,
-  ): Promise<Outcome> {
-    const loading = performance.now();
-    // Lambda stops an initialization that runs past 10 s (or the function timeout, if longer).
-    const limit = Math.max(INIT_LIMIT, this.pool.settings.timeout);
-    let initTimer: NodeJS.Timeout | undefined;
-    const overdue = new Promise<InvocationError>((resolve) => {
-      initTimer = setTimeout(
-        () =>
-          resolve({
-            errorType: 'Runtime.InitTimeout',
-            errorMessage: `The handler module did not finish loading within ${(limit / 1000).toFixed(2)} seconds.`,
-            trace: [],
-          }),
-        limit,
-      );
-    });
-    const ready = await Promise.race([this.ready, overdue]);
-    clearTimeout(initTimer);
-    if (typeof ready !== 'number') {
-      this.retire(`the handler failed to load: ${ready.errorMessage}`);
-      return failure(ready, loading);
-    }
-    // The invocation's duration starts once the module is loaded; loading is the Init Duration.
-    const started = performance.now();
-    if (!this.alive) {
-      return failure(
-        {
-          errorType: 'Runtime.ExitError',
-          errorMessage: 'The environment stopped before the invocation.',
-          trace: [],
-        },
-        started,
-      );
-    }
-    const cold = this.initDuration;
-    this.initDuration = undefined;
-    return new Promise<Outcome>((resolve) => {
-      const timer = setTimeout(() => {
-        const seconds = (this.pool.settings.timeout / 1000).toFixed(2);
-        this.finish(
-          failure(
-            {
-              errorType: 'Sandbox.Timedout',
-              errorMessage: `${new Date().toISOString()} ${id} Task timed out after ${seconds} seconds`,
-              trace: [],
-            },
-            started,
-            true,
-          ),
-        );
-        this.retire(`Task timed out after ${seconds} seconds`);
-      }, this.pool.settings.timeout);
-      this.call = {
-        id,
-        started,
-        warn,
-        timer,
-        resolve: (outcome) => {
-          if (cold !== undefined) outcome.initDuration = cold;
-          resolve(outcome);
-        },
-      };
-      const message: ToEnvironment = { type: 'invoke', id, event, traceId };
-      this.worker.postMessage(message);
-    });
-  }
-
-  private finish(outcome: Outcome): void {
-    const call = this.call;
-    if (call === undefined) return;
-    this.call = undefined;
-    clearTimeout(call.timer);
-    call.resolve(outcome);
-  }
-
-  private onMessage(message: FromEnvironment): void {
-    if (message.type === 'warn' && this.call?.id === message.id) this.call.warn(message.message);
-    else if (message.type === 'done' && this.call?.id === message.id) this.finish(message.outcome);
-    else if (message.type === 'crash') {
-      if (this.call !== undefined) this.finish(failure(message.error, this.call.started));
-      this.retire(`${message.error.errorType}: ${message.error.errorMessage}`);
-    }
-  }
-
-  private onCrash(error: Error): void {
-    if (!this.alive) return;
-    const call = this.call;
-    if (call !== undefined) {
-      this.finish(
-        failure(
-          {
-            errorType: error.name === 'Error' ? 'Runtime.ExitError' : error.name,
-            errorMessage: error.message,
-            trace: error.stack ? error.stack.split('\n') : [],
-          },
-          call.started,
-        ),
-      );
-    }
-    this.retire(`the environment crashed: ${error.message}`);
-  }
-
-  get busy(): boolean {
-    return this.call !== undefined;
-  }
-
-  /** Stops the environment; an invocation still running fails. */
-  retire(reason: string): void {
-    if (!this.alive) return;
-    this.alive = false;
-    this.stopped = this.worker.terminate().then(
-      () => {},
-      () => {},
+/** An invocation the pool did not run because it is closing: it waited and no environment came. */
+export class PoolClosedError extends LambdaBridgeError {
+  constructor() {
+    super(
+      'LAMBDA_BRIDGE_POOL_CLOSED',
+      'The execution environments are stopping; the invocation was not run. Send it again once the server is back.',
     );
-    if (this.call !== undefined) {
-      this.finish(
-        failure(
-          { errorType: 'Runtime.ExitError', errorMessage: `The environment stopped: ${reason}.`, trace: [] },
-          this.call.started,
-        ),
-      );
-    }
-    this.pool.release(this, reason);
+    this.name = 'PoolClosedError';
   }
 }
+
+const CODE_CHANGED = 'the code changed';
+const CLOSED = 'closed';
+/** How long `close()` waits for a killed process to be reaped before it stops waiting. */
+const REAP_LIMIT = 1000;
 
 /**
  * Execution environments as Lambda runs them: each serves one invocation at a time; more
  * concurrent invocations start more environments, up to `concurrency`, and beyond that wait
- * in order. A timed-out or crashed environment is replaced by a fresh one.
+ * in order. An environment that ended (timeout, memory, crash) is replaced by a fresh one.
  */
 export class EnvironmentPool {
   private readonly idle: Environment[] = [];
   private readonly all = new Set<Environment>();
-  private readonly waiting: Array<(env: Environment | undefined) => void> = [];
-  /** Retired environments whose workers are still stopping. */
-  private readonly stopping = new Set<Promise<void>>();
+  private readonly waiting: Array<{ resolve(env: Environment): void; reject(error: Error): void }> = [];
+  private readonly stopped = new Set<Environment>();
   private generation = 0;
   private closed = false;
+  private readonly killAll = () => {
+    for (const env of this.all) env.kill();
+  };
 
   constructor(readonly settings: PoolSettings) {}
 
+  /** Environments alive now (idle or busy). */
   get size(): number {
     return this.all.size;
   }
 
-  async invoke(
-    id: string,
-    event: ALBEvent,
-    traceId: string,
-    warn: (message: string) => void,
-  ): Promise<Outcome> {
+  /** Invocations waiting for an environment. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Runs one invocation in a free environment, waiting for one if all are busy. Rejects with
+   * `PoolClosedError` when the pool closes before an environment is free.
+   */
+  async invoke(invocation: Invocation): Promise<Outcome> {
     const env = await this.acquire();
-    if (env === undefined) {
-      return failure(
-        {
-          errorType: 'Runtime.ExitError',
-          errorMessage: 'The server closed before the invocation.',
-          trace: [],
-        },
-        performance.now(),
-      );
-    }
-    const outcome = await env.invoke(id, event, traceId, warn);
+    const outcome = await env.invoke(invocation);
     if (env.alive) {
-      if (env.generation !== this.generation) env.retire('the code changed');
+      if (env.generation !== this.generation || this.closed) env.stop(this.closed ? CLOSED : CODE_CHANGED);
       else this.handBack(env);
     }
     return outcome;
   }
 
-  private acquire(): Promise<Environment | undefined> {
-    if (this.closed) return Promise.resolve(undefined);
+  private acquire(): Promise<Environment> {
+    if (this.closed) return Promise.reject(new PoolClosedError());
     const env = this.idle.pop();
     if (env !== undefined) return Promise.resolve(env);
     if (this.all.size < this.settings.concurrency) return Promise.resolve(this.spawn());
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private spawn(): Environment {
-    const env = new Environment(this, this.settings, this.generation);
+    if (this.all.size === 0) process.on('exit', this.killAll);
+    const env = new Environment(this.settings, this.generation, (stopped, reason) =>
+      this.release(stopped, reason),
+    );
     this.all.add(env);
     return env;
   }
 
   private handBack(env: Environment): void {
     const next = this.waiting.shift();
-    if (next) next(env);
+    if (next) next.resolve(env);
     else this.idle.push(env);
   }
 
   /** Called by an environment that stopped: its place goes to the next waiting invocation. */
-  release(env: Environment, reason: string): void {
+  private release(env: Environment, reason: string): void {
     this.all.delete(env);
-    const stopped = env.stopped;
-    this.stopping.add(stopped);
-    void stopped.then(() => this.stopping.delete(stopped));
+    if (this.all.size === 0) process.removeListener('exit', this.killAll);
+    this.stopped.add(env);
+    void env.exited.then(() => this.stopped.delete(env));
     const at = this.idle.indexOf(env);
     if (at !== -1) this.idle.splice(at, 1);
-    if (reason !== 'the code changed' && reason !== 'closed') this.settings.onRetire(reason);
+    if (reason !== CODE_CHANGED && reason !== CLOSED) this.settings.onRetire(reason);
     if (this.closed) return;
     const next = this.waiting.shift();
-    if (next) next(this.spawn());
+    if (next) next.resolve(this.spawn());
   }
 
   /** New code: idle environments stop now; busy ones finish their invocation on the old code. */
   reload(): void {
     this.generation++;
-    for (const env of [...this.idle]) env.retire('the code changed');
+    for (const env of [...this.idle]) env.stop(CODE_CHANGED);
   }
 
-  /** Stops every environment, and waits for the workers retired earlier to stop too. */
+  /**
+   * Stops taking invocations: those waiting are refused (`PoolClosedError`), idle environments
+   * stop, busy ones finish their invocation (their timeout bounds it) and then stop. Resolves once
+   * every process is gone (a killed one is waited for at most a second).
+   */
   async close(): Promise<void> {
     this.closed = true;
-    for (const next of this.waiting.splice(0)) next(undefined);
-    for (const env of [...this.all]) env.retire('closed');
-    await Promise.all(this.stopping);
+    for (const next of this.waiting.splice(0)) next.reject(new PoolClosedError());
+    for (const env of [...this.idle]) env.stop(CLOSED);
+    const busy = [...this.all].map((env) => env.exited);
+    await Promise.all(busy);
+    await this.reaped();
+  }
+
+  /** Stops every environment now: invocations still running fail. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    for (const next of this.waiting.splice(0)) next.reject(new PoolClosedError());
+    for (const env of [...this.all]) env.stop(CLOSED);
+    await this.reaped();
+  }
+
+  private async reaped(): Promise<void> {
+    const exits = [...this.stopped].map((env) => env.exited);
+    if (exits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, REAP_LIMIT);
+    });
+    await Promise.race([Promise.all(exits), limit]);
+    clearTimeout(timer);
+    // A process's handle is closed in the close phase of the event loop, after its 'close' event.
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }

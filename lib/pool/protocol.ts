@@ -1,22 +1,28 @@
-import type { ALBEvent } from 'aws-lambda';
 import type { ContextOptions } from '../invoke/context.js';
-import type { InvocationError, NodeRuntime, Outcome } from '../invoke/invoke.js';
+import type { InvocationError, NodeRuntime } from '../invoke/invoke.js';
 
-/** What an execution environment is started with. */
+/** What an execution environment process is started with (in `LAMBDA_BRIDGE_ENVIRONMENT`). */
 export interface EnvironmentData {
   file: string;
   exportName: string;
   context: ContextOptions;
   runtime: NodeRuntime;
-  /** The worker file is TypeScript (running from the library's sources): load tsx first. */
-  typescript: boolean;
 }
 
-export type ToEnvironment = { type: 'invoke'; id: string; event: ALBEvent; traceId: string };
+/** The variable that carries `EnvironmentData` to the environment process, as JSON. */
+export const DATA_VARIABLE = 'LAMBDA_BRIDGE_ENVIRONMENT';
+
+export type ToEnvironment = { type: 'invoke'; id: string; event: unknown; traceId: string };
+
+/** How an invocation ended in the environment; the result travels as its JSON text. */
+export type Finished =
+  | { ok: true; json: string; duration: number }
+  | { ok: false; error: InvocationError; timedOut: boolean; duration: number };
 
 export type FromEnvironment =
-  | { type: 'ready'; initDuration: number }
+  | { type: 'ready'; initDuration: number; peakKB: number }
   | { type: 'init-error'; error: InvocationError }
   | { type: 'warn'; id: string; message: string }
-  | { type: 'done'; id: string; outcome: Outcome }
+  /** `peakKB`: the process's peak resident memory so far. */
+  | { type: 'done'; id: string; outcome: Finished; peakKB: number }
   | { type: 'crash'; id: string | undefined; error: InvocationError };

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -22,7 +23,8 @@ const SERVING = /^lambda-bridge: serving (\S+) at http:\/\/127\.0\.0\.1:(\d+) \(
 interface Reply {
   count: number;
   path: string;
-  mainThread: boolean;
+  /** The process the handler ran in. */
+  pid: number;
   multi: boolean;
   query: Record<string, string | string[]>;
   traceHeader: string;
@@ -266,7 +268,8 @@ describe('lambda-bridge serve, as a user runs it', () => {
     expect(served.mode).toBe('ALB, single-value headers, timeout 3 s, up to 10 environments');
 
     const reply = await served.json('/x?name=1');
-    expect(reply).toMatchObject({ count: 1, path: '/x', mainThread: false, query: { name: '1' } });
+    expect(reply).toMatchObject({ count: 1, path: '/x', query: { name: '1' } });
+    expect(reply.pid).not.toBe(served.cli.child.pid);
     const first = await invocationLines(served.cli, 'GET', '/x?name=1', 200);
     expect(first.report).toMatch(/\tMemory Size: 128 MB\t/);
     expect(first.report).toMatch(/\tInit Duration: \d+\.\d\d ms$/);
@@ -436,7 +439,7 @@ describe('lambda-bridge serve, as a user runs it', () => {
     expect(served.mode).toContain('not isolated');
     const replies = await Promise.all([served.json('/sleep'), served.json('/sleep')]);
     expect(replies.map((reply) => reply.count).sort()).toEqual([1, 2]);
-    expect(replies.every((reply) => reply.mainThread)).toBe(true);
+    expect(replies.every((reply) => reply.pid === served.cli.child.pid)).toBe(true);
     expect(replies[0].env.AWS_LAMBDA_FUNCTION_NAME).toBe('handler');
     await stop(served);
   });
@@ -468,6 +471,99 @@ describe('lambda-bridge serve, as a user runs it', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+});
+
+/** A GET on a connection of its own; resolves once it is written, then with the answer (or the error code). */
+function sendGet(url: string): { sent: Promise<void>; answer: Promise<number | string> } {
+  let sent!: () => void;
+  const written = new Promise<void>((resolve) => {
+    sent = resolve;
+  });
+  const answer = new Promise<number | string>((resolve) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      sent();
+      resolve(error.code ?? 'error');
+    });
+    req.end(() => sent());
+  });
+  return { sent: written, answer };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('lambda-bridge serve: stopping', () => {
+  it('5: SIGTERM with 100 requests queued answers every one (in flight 200, queued 503), then exits 0', async () => {
+    const served = await serveCli([fixture('hostile.mjs'), '--concurrency', '2', '--timeout', '10']);
+    const inFlight = [sendGet(`${served.url}/?ms=1500`), sendGet(`${served.url}/?ms=1500`)];
+    await served.cli.line('out', /^START RequestId: /);
+    await served.cli.line('out', /^START RequestId: /, {
+      from: served.cli.out.findIndex((l) => l.startsWith('START')) + 1,
+    });
+    const queued = Array.from({ length: 100 }, (_, i) => sendGet(`${served.url}/queued-${i}`));
+    await Promise.all(queued.map((request) => request.sent));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    served.cli.child.kill('SIGTERM');
+    const statuses = await Promise.all([...inFlight, ...queued].map((request) => request.answer));
+    expect(statuses.slice(0, 2)).toEqual([200, 200]);
+    expect(statuses.slice(2)).toEqual(Array(100).fill(503));
+    expect(await ended(served.cli)).toEqual({ code: 0, signal: null });
+    expect(await portOpen(served.port)).toBe(false);
+  });
+
+  it('a second SIGTERM exits at once (code 143), killing the environments', async () => {
+    const served = await serveCli([fixture('hostile.mjs'), '--timeout', '30']);
+    const pid = Number(await (await served.get('/warm')).text());
+    expect(processAlive(pid)).toBe(true);
+    const slow = sendGet(`${served.url}/?ms=20000`);
+    await served.cli.line('out', /^START RequestId: /, {
+      from: served.cli.out.findIndex((l) => l.startsWith('REPORT')) + 1,
+    });
+    served.cli.child.kill('SIGTERM');
+    await served.cli.line('out', /^SIGTERM: stopping/);
+    served.cli.child.kill('SIGTERM');
+    expect(await ended(served.cli, 5000)).toEqual({ code: 143, signal: null });
+    expect(await slow.answer).toMatch(/^E/);
+    for (let i = 0; i < 100 && processAlive(pid); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it('a handler blocked in native code: SIGTERM exits 0 within the timeout plus a second, the request answered 502', async () => {
+    const served = await serveCli([fixture('hostile.mjs'), '--timeout', '1.5']);
+    expect((await served.get('/warm')).status).toBe(200);
+    const blocked = sendGet(`${served.url}/blocked`);
+    await served.cli.line('out', /^START RequestId: /, {
+      from: served.cli.out.findIndex((l) => l.startsWith('REPORT')) + 1,
+    });
+    const started = Date.now();
+    served.cli.child.kill('SIGTERM');
+    expect(await ended(served.cli)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(1500 + 1000);
+    expect(await blocked.answer).toBe(502);
+  });
+
+  it('14: --no-isolate: a slow handler answers 502 at its timeout; SIGTERM meanwhile exits 0 after answering', async () => {
+    const served = await serveCli([fixture('hostile.mjs'), '--no-isolate', '--timeout', '0.5']);
+    expect((await served.get('/?ms=5000')).status).toBe(502);
+    const slow = sendGet(`${served.url}/?ms=5000`);
+    await slow.sent;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    served.cli.child.kill('SIGTERM');
+    expect(await slow.answer).toBe(502);
+    expect(await ended(served.cli)).toEqual({ code: 0, signal: null });
   });
 });
 

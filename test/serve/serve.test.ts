@@ -22,7 +22,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 interface Reply {
   count: number;
   path: string;
-  mainThread: boolean;
+  /** The process the handler ran in. */
+  pid: number;
   multi: boolean;
   query: Record<string, string | string[]>;
   traceHeader: string | undefined;
@@ -89,11 +90,9 @@ function requestId(log: LogEntry[], n: number): string {
   return id as string;
 }
 
-/** Worker threads (and their message ports) this process holds. */
+/** Child processes (execution environments) this process holds. */
 function workerResources(): number {
-  return process
-    .getActiveResourcesInfo()
-    .filter((name) => name === 'Worker' || name === 'MessagePort' || name === 'WorkerHandle').length;
+  return process.getActiveResourcesInfo().filter((name) => name === 'ProcessWrap').length;
 }
 
 function tempDir(): string {
@@ -116,10 +115,11 @@ afterEach(async () => {
 });
 
 describe('serve(): handler files', () => {
-  it('serves an ES module (.mjs) handler behind the emulated ALB, in a worker thread', async () => {
+  it('serves an ES module (.mjs) handler behind the emulated ALB, in a process of its own', async () => {
     const { json, log } = await start({ handler: fixture('handler.mjs') });
     const reply = await json('/orders?id=7');
-    expect(reply).toMatchObject({ count: 1, path: '/orders', mainThread: false, multi: false });
+    expect(reply).toMatchObject({ count: 1, path: '/orders', multi: false });
+    expect(reply.pid).not.toBe(process.pid);
     expect(reply.query).toEqual({ id: '7' });
     expect((await json('/again')).count).toBe(2);
 
@@ -340,7 +340,7 @@ describe('serve(): the Node.js runtime rules, in an isolated environment', () =>
     const { get, log } = await start({ handler: runtime('exits') });
     expect((await get('/')).status).toBe(502);
     expect(messages(entries(log, 'HANDLER_ERROR'))).toContain('Runtime.ExitError');
-    expect(messages(entries(log, 'HANDLER_ERROR'))).toContain('exited with code 3');
+    expect(messages(entries(log, 'HANDLER_ERROR'))).toContain('Runtime exited with error: exit status 3');
     expect((await get('/')).status).toBe(502);
     expect(entryFor(log, 'REPORT', requestId(log, 1))?.message).toContain('Init Duration');
   });
@@ -479,7 +479,7 @@ describe('serve(): execution environments', () => {
     );
   }, 20_000);
 
-  it('isolate: false runs the handler in this thread, sharing module state between requests', async () => {
+  it('isolate: false runs the handler in this process, sharing module state between requests', async () => {
     const before = { ...process.env };
     const { json } = await start({
       handler: fixture('handler.mjs'),
@@ -489,7 +489,7 @@ describe('serve(): execution environments', () => {
     });
     const replies = await Promise.all([json('/sleep'), json('/sleep')]);
     expect(replies.map((reply) => reply.count).sort()).toEqual([1, 2]);
-    expect(replies.every((reply) => reply.mainThread)).toBe(true);
+    expect(replies.every((reply) => reply.pid === process.pid)).toBe(true);
     const third = await json('/third');
     expect(third.count).toBe(3);
     expect(third.env).toMatchObject({
@@ -589,7 +589,7 @@ describe('serve(): watch', () => {
     await waitFor('the reload for routes/orders.mjs', () => reloads().includes(orders));
   });
 
-  it('reloads the handler in this thread with isolate: false', async () => {
+  it('reloads the handler in this process with isolate: false', async () => {
     const copy = watchedCopy();
     const { json, log } = await start({ handler: copy.file, watch: true, isolate: false });
     expect(await json('/')).toEqual({ version: 'first', count: 1 });
@@ -644,7 +644,7 @@ describe('serve(): listening and closing', () => {
     expect(server.close()).toBe(closed);
   });
 
-  it('close() leaves no worker behind, after timeouts and crashes too', async () => {
+  it('close() leaves no environment process behind, after timeouts and crashes too', async () => {
     const { server, get, json } = await start({ handler: fixture('handler.mjs'), timeout: 500 });
     const [, rejected, hung] = await Promise.all([json('/a'), get('/reject'), get('/hang'), json('/b')]);
     expect([rejected.status, hung.status]).toEqual([502, 502]);
