@@ -27,6 +27,8 @@ Options:
   --no-isolate          run the handler in the server process (shared state; for debugging);
                         its timeout fires only while the event loop is free, and memory is
                         not limited
+  --no-freeze           let environments run between invocations (by default they are
+                        stopped, as Lambda freezes them, so work left after the response waits)
   --no-strict           serve results a real ALB rejects, with a warning
   --json                log one JSON object per line
   --quiet               log only warnings and errors
@@ -65,6 +67,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         watch: { type: 'boolean' },
         concurrency: { type: 'string' },
         'no-isolate': { type: 'boolean' },
+        'no-freeze': { type: 'boolean' },
         'no-strict': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
@@ -132,6 +135,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     watch: values.watch === true,
     concurrency: number('concurrency', 1, true),
     isolate: values['no-isolate'] !== true,
+    freeze: values['no-freeze'] !== true,
     strict: values['no-strict'] !== true,
   };
   return { command: 'serve', options, json: values.json === true, quiet: values.quiet === true };

@@ -7,7 +7,7 @@ import { albErrorPage } from '../lib/alb-pages.js';
 import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 import { contextFactory } from '../lib/invoke/context.js';
-import { invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
+import { type InvocationError, invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
 import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
 import { EnvironmentPool, PoolClosedError } from '../lib/pool/pool.js';
@@ -60,6 +60,12 @@ export interface ServeOptions
    * where a timeout can only fire while the event loop is free. @default true
    */
   isolate?: boolean;
+  /**
+   * Stop each isolated environment's process (SIGSTOP) between invocations and resume it
+   * (SIGCONT) for the next, as Lambda freezes an idle environment: work a handler leaves running
+   * after it returns waits for the next invocation. @default true
+   */
+  freeze?: boolean;
   /** Receives request lines, START/END/REPORT lines, warnings and reload notices. @default nothing */
   log?: LogHook;
 }
@@ -196,8 +202,27 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     TZ: 'UTC',
   };
 
+  /** Prints the outcome of an INIT as soon as it is known, not on the first request. */
+  const report = (loading: Promise<number | InvocationError> | undefined) =>
+    void loading?.then((outcome) => {
+      if (typeof outcome === 'number') {
+        emit({
+          level: 'info',
+          code: 'INIT',
+          message: `INIT: the handler loaded in ${outcome.toFixed(2)} ms`,
+        });
+      } else {
+        emit({
+          level: 'warn',
+          code: 'INIT_ERROR',
+          message: `the handler failed to load; every request answers 502 until it is fixed: ${outcome.errorType}: ${outcome.errorMessage}`,
+        });
+      }
+    });
   let invoker: Invoker;
   let reload: () => void;
+  /** Loads the handler before the first request (INIT): its Init Duration, or the error that stopped it. */
+  let init: () => Promise<number | InvocationError> | undefined;
   /** Lets busy environments finish, refusing queued invocations; then stops them. */
   let drain: () => Promise<void>;
   /** Stops every environment now. */
@@ -210,6 +235,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       concurrency: options.concurrency ?? 10,
       timeout,
       memorySize,
+      freeze: options.freeze !== false,
       onRetire: (reason) =>
         emit({
           level: 'info',
@@ -217,9 +243,20 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
           message: `environment stopped (${reason}); the next request starts a fresh one`,
         }),
     });
+    const leftWork = (requestId: string) => (kinds: string[]) =>
+      emit({
+        level: 'warn',
+        code: 'POST_RESPONSE_WORK',
+        requestId,
+        message: `the invocation completed with work still pending: ${kinds.join(', ')}. Lambda freezes the environment once the handler returns, so this work runs only during a later invocation, if ever; await it before returning.`,
+      });
     invoker = ({ event, awsRequestId, traceId, warn }) =>
-      pool.invoke({ id: awsRequestId, event, traceId, warn });
-    reload = () => pool.reload();
+      pool.invoke({ id: awsRequestId, event, traceId, warn, leftWork: leftWork(awsRequestId) });
+    init = () => pool.prewarm();
+    reload = () => {
+      pool.reload();
+      report(init());
+    };
     drain = () => pool.close();
     stop = () => pool.stop();
   } else {
@@ -231,6 +268,18 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     Object.assign(process.env, lambdaEnv);
     let version = 0;
     let loaded: Promise<unknown> | undefined;
+    init = () => {
+      const started = performance.now();
+      const loading = loadHandler(target.file, target.exportName, version);
+      loaded = loading;
+      return loading.then(
+        () => performance.now() - started,
+        (error: unknown) => {
+          if (loaded === loading) loaded = undefined;
+          return importError(error, target.file);
+        },
+      );
+    };
     invoker = async ({ event, awsRequestId, traceId, warn }) => {
       const started = performance.now();
       loaded ??= loadHandler(target.file, target.exportName, version);
@@ -255,6 +304,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       loaded = undefined;
       // Node caches a CommonJS file by its path, whatever the import URL: drop it as well.
       delete createRequire(target.file).cache[target.file];
+      report(init());
     };
     stop = async () => {
       for (const [name, value] of [...saved, ['_X_AMZN_TRACE_ID', traceBefore] as const]) {
@@ -362,6 +412,9 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       }, 50);
     });
   }
+
+  // INIT: the handler loads now, in the first environment, so that its errors print at once.
+  report(init());
 
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';

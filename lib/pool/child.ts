@@ -45,6 +45,42 @@ function crash(errorType: string, value: unknown, code: number): void {
 process.on('uncaughtException', (error) => crash('Runtime.UncaughtException', error, 129));
 process.on('unhandledRejection', (reason) => crash('Runtime.UnhandledPromiseRejection', reason, 128));
 
+/** How many resources of each kind keep the event loop busy (timers, sockets, file requests, …). */
+function resourceCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+// Node's names for resources, as a reader of the warning knows them.
+const RESOURCE_NAMES: Record<string, string> = {
+  Timeout: 'timer',
+  Immediate: 'immediate',
+  TCPSocketWrap: 'socket',
+  TCPWRAP: 'socket',
+  TLSWRAP: 'TLS socket',
+  PipeWrap: 'pipe',
+  UDPWrap: 'UDP socket',
+  FSReqCallback: 'file operation',
+  FSReqPromise: 'file operation',
+  FileHandleCloseReq: 'file operation',
+  GetAddrInfoReqWrap: 'DNS lookup',
+  QueryReqWrap: 'DNS lookup',
+  ProcessWrap: 'child process',
+  FSEventWrap: 'file watcher',
+  StatWatcher: 'file watcher',
+  Zlib: 'compression stream',
+};
+
+/** The kinds of resource there are more of now than before the invocation. */
+function leftRunning(before: Map<string, number>, after: Map<string, number>): string[] {
+  const kinds: string[] = [];
+  for (const [kind, count] of after) {
+    if (count > (before.get(kind) ?? 0)) kinds.push(`${RESOURCE_NAMES[kind] ?? kind} (${kind})`);
+  }
+  return kinds;
+}
+
 /** The peak resident memory of this process so far, in KB. */
 const peakKB = () => process.resourceUsage().maxRSS;
 
@@ -60,6 +96,7 @@ async function main(): Promise<void> {
   post({ type: 'ready', initDuration: performance.now() - started, peakKB: peakKB() });
   process.on('message', async (message: ToEnvironment) => {
     if (message.type !== 'invoke') return;
+    const before = resourceCounts();
     current = message.id;
     process.env._X_AMZN_TRACE_ID = message.traceId;
     const context = contextFor(message.id);
@@ -77,7 +114,8 @@ async function main(): Promise<void> {
     const finished = outcome.ok
       ? { ok: true as const, json: outcome.json, duration: outcome.duration }
       : { ok: false as const, error: outcome.error, timedOut: outcome.timedOut, duration: outcome.duration };
-    post({ type: 'done', id: message.id, outcome: finished, peakKB: peakKB() });
+    const pending = leftRunning(before, resourceCounts());
+    post({ type: 'done', id: message.id, outcome: finished, peakKB: peakKB(), pending });
   });
 }
 

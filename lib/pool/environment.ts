@@ -15,6 +15,8 @@ export interface EnvironmentSettings {
   timeout: number;
   /** The memory size in MB: the V8 heap limit, and the most resident memory the process may hold. */
   memorySize: number;
+  /** Stop the process (SIGSTOP) between invocations, as Lambda freezes an idle environment. */
+  freeze: boolean;
 }
 
 /** One invocation as the pool hands it to an environment. */
@@ -25,10 +27,13 @@ export interface Invocation {
   traceId: string;
   /** Reports a runtime warning for this invocation. */
   warn(message: string): void;
+  /** Reports work the invocation left running after it completed (timer, socket, … kinds). */
+  leftWork?(kinds: string[]): void;
 }
 
 interface Call {
   id: string;
+  leftWork: ((kinds: string[]) => void) | undefined;
   started: number;
   /** The highest resident memory sampled during the call, in KB. */
   sampledKB: number;
@@ -58,12 +63,14 @@ const runningFromSources = import.meta.url.endsWith('.ts');
  */
 export class Environment {
   private readonly child: ChildProcess;
-  private readonly ready: Promise<number | InvocationError>;
   private call: Call | undefined;
   private initDuration: number | undefined;
   private stderrTail = '';
   private peakKB = 0;
+  private frozen = false;
   alive = true;
+  /** Settles with the Init Duration, or the error that stopped initialization. */
+  readonly ready: Promise<number | InvocationError>;
   /** Settles once the process has exited. */
   readonly exited: Promise<void>;
 
@@ -99,11 +106,26 @@ export class Environment {
       this.child.once('close', () => resolve());
       void exited.then(() => setTimeout(resolve, 300).unref());
     });
-    this.ready = new Promise((resolve) => {
+    // Lambda stops an initialization that runs past 10 s (or the function timeout, if longer).
+    const limit = Math.max(INIT_LIMIT, settings.timeout);
+    let initTimer: NodeJS.Timeout | undefined;
+    this.ready = new Promise<number | InvocationError>((resolve) => {
+      initTimer = setTimeout(() => {
+        resolve({
+          errorType: 'Runtime.InitTimeout',
+          errorMessage: `The handler module did not finish loading within ${(limit / 1000).toFixed(2)} seconds.`,
+          trace: [],
+        });
+        this.stop(
+          `Runtime.InitTimeout: the handler did not load within ${(limit / 1000).toFixed(2)} seconds`,
+        );
+      }, limit);
       const onMessage = (message: FromEnvironment) => {
         if (message.type === 'ready') {
           this.initDuration = message.initDuration;
           this.peakKB = message.peakKB;
+          // Idle after its initialization, as a provisioned environment is: frozen until invoked.
+          if (settings.freeze && this.call === undefined) this.freezeNow();
           resolve(message.initDuration);
         } else if (message.type === 'init-error') {
           resolve(message.error);
@@ -117,7 +139,7 @@ export class Environment {
           trace: [],
         }),
       );
-    });
+    }).finally(() => clearTimeout(initTimer));
     this.child.on('message', (message: FromEnvironment) => this.onMessage(message));
     this.child.on('error', (error) => this.ended(`the environment process failed: ${error.message}`));
     void exited.then(([code, signal]) => this.onExit(code, signal));
@@ -133,21 +155,7 @@ export class Environment {
 
   async invoke(invocation: Invocation): Promise<Outcome> {
     const loading = performance.now();
-    const limit = Math.max(INIT_LIMIT, this.settings.timeout);
-    let initTimer: NodeJS.Timeout | undefined;
-    const overdue = new Promise<InvocationError>((resolve) => {
-      initTimer = setTimeout(
-        () =>
-          resolve({
-            errorType: 'Runtime.InitTimeout',
-            errorMessage: `The handler module did not finish loading within ${(limit / 1000).toFixed(2)} seconds.`,
-            trace: [],
-          }),
-        limit,
-      );
-    });
-    const ready = await Promise.race([this.ready, overdue]);
-    clearTimeout(initTimer);
+    const ready = await this.ready;
     if (typeof ready !== 'number') {
       this.stop(`the handler failed to load: ${ready.errorMessage}`);
       return failure(ready, loading);
@@ -173,6 +181,7 @@ export class Environment {
       const sampler = pid === undefined ? undefined : setInterval(() => this.sample(pid), SAMPLE_INTERVAL);
       this.call = {
         id,
+        leftWork: invocation.leftWork,
         started,
         sampledKB: 0,
         warn: invocation.warn,
@@ -183,6 +192,7 @@ export class Environment {
           resolve(outcome);
         },
       };
+      this.thaw();
       const message: ToEnvironment = {
         type: 'invoke',
         id,
@@ -268,6 +278,9 @@ export class Environment {
       }
       const done = message.outcome;
       const measures = { duration: done.duration, maxMemoryUsedMB: this.usedMB(call) };
+      if (message.pending.length > 0) call.leftWork?.(message.pending);
+      // Frozen before the answer goes out: nothing the handler left behind runs meanwhile.
+      if (this.settings.freeze) this.freezeNow();
       this.finish(
         done.ok
           ? { ok: true, json: done.json, result: JSON.parse(done.json), ...measures }
@@ -336,6 +349,30 @@ export class Environment {
     }
     this.kill();
     this.onStop(this, reason);
+  }
+
+  /** SIGSTOP: the process stays in memory but runs nothing (timers, sockets) until it is thawed. */
+  private freezeNow(): void {
+    const pid = this.child.pid;
+    if (pid === undefined || this.frozen || !this.alive) return;
+    try {
+      process.kill(-pid, 'SIGSTOP'); // the whole group, as Lambda freezes the whole sandbox
+      this.frozen = true;
+    } catch {
+      // Already gone: its exit is on its way.
+    }
+  }
+
+  /** SIGCONT: work the last invocation left behind runs from here on, inside this invocation. */
+  private thaw(): void {
+    const pid = this.child.pid;
+    if (pid === undefined || !this.frozen) return;
+    this.frozen = false;
+    try {
+      process.kill(-pid, 'SIGCONT');
+    } catch {
+      // Already gone: its exit is on its way.
+    }
   }
 
   /** Stops the environment at once (SIGKILL to its process group); an invocation still running fails. */

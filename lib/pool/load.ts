@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
@@ -108,10 +109,46 @@ export function importError(error: unknown, file: string): InvocationError {
       trace,
     };
   }
-  const syntax = err instanceof SyntaxError;
-  return {
-    errorType: syntax ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError',
-    errorMessage: `${syntax ? 'SyntaxError' : 'Error'}: ${file}: ${err.message}`,
-    trace,
-  };
+  // tsx reports TypeScript that does not parse as esbuild's transform error, location included.
+  const transform = /^Transform failed with \d+ errors?:\n(.+?:\d+:\d+): ERROR: (.*)$/m.exec(err.message);
+  if (transform) {
+    return {
+      errorType: 'Runtime.UserCodeSyntaxError',
+      errorMessage: `SyntaxError: ${transform[1]}: ${transform[2]}`,
+      trace,
+    };
+  }
+  if (err instanceof SyntaxError) {
+    return {
+      errorType: 'Runtime.UserCodeSyntaxError',
+      errorMessage: `SyntaxError: ${syntaxLocation(err, file) ?? file}: ${err.message}`,
+      trace,
+    };
+  }
+  return { errorType: 'Runtime.ImportModuleError', errorMessage: `Error: ${file}: ${err.message}`, trace };
+}
+
+/** `file:line:column` from Node's syntax error banner (`file:line`, the source line, a caret). */
+function bannerLocation(text: string): string | undefined {
+  const lines = text.split('\n');
+  const at = /^(.+):(\d+)$/.exec(lines[0] ?? '');
+  if (!at) return undefined;
+  const caret = (lines[2] ?? '').indexOf('^');
+  return `${at[1]}:${at[2]}${caret === -1 ? '' : `:${caret + 1}`}`;
+}
+
+/**
+ * Where a syntax error is. A CommonJS module's error carries it; an ES module's does not, so the
+ * file is checked once more with `node --check`, whose banner has it.
+ */
+function syntaxLocation(err: SyntaxError, file: string): string | undefined {
+  const carried = bannerLocation(err.stack ?? '');
+  if (carried !== undefined || isTypeScript(file)) return carried;
+  try {
+    execFileSync(process.execPath, ['--check', file], { stdio: 'pipe', timeout: 5000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr;
+    return stderr ? bannerLocation(stderr.toString('utf8')) : undefined;
+  }
+  return undefined; // The file itself parses: the error is in a module it imports.
 }

@@ -1,5 +1,5 @@
 import { LambdaBridgeError } from '../errors.js';
-import type { Outcome } from '../invoke/invoke.js';
+import type { InvocationError, Outcome } from '../invoke/invoke.js';
 import { Environment, type EnvironmentSettings, type Invocation } from './environment.js';
 
 export type { Invocation } from './environment.js';
@@ -104,6 +104,17 @@ export class EnvironmentPool {
     if (this.closed) return;
     const next = this.waiting.shift();
     if (next) next.resolve(this.spawn());
+  }
+
+  /**
+   * Starts one environment now if there is none, so that the handler loads before the first
+   * invocation (INIT); settles with its Init Duration, or the error that stopped it.
+   */
+  prewarm(): Promise<number | InvocationError> | undefined {
+    if (this.closed || this.all.size > 0) return undefined;
+    const env = this.spawn();
+    this.idle.push(env);
+    return env.ready;
   }
 
   /** New code: idle environments stop now; busy ones finish their invocation on the old code. */

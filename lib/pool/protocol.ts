@@ -23,6 +23,9 @@ export type FromEnvironment =
   | { type: 'ready'; initDuration: number; peakKB: number }
   | { type: 'init-error'; error: InvocationError }
   | { type: 'warn'; id: string; message: string }
-  /** `peakKB`: the process's peak resident memory so far. */
-  | { type: 'done'; id: string; outcome: Finished; peakKB: number }
+  /**
+   * `peakKB`: the process's peak resident memory so far; `pending`: the kinds of resource the
+   * invocation started and left running (timers, sockets, …).
+   */
+  | { type: 'done'; id: string; outcome: Finished; peakKB: number; pending: string[] }
   | { type: 'crash'; id: string | undefined; error: InvocationError };

@@ -307,8 +307,8 @@ describe('lambda-bridge serve, as a user runs it', () => {
     await stop(served);
   });
 
-  it('a crash after the response replaces the environment; the next request is a cold start', async () => {
-    const served = await serveCli([fixture('handler.mjs')]);
+  it('--no-freeze: a crash after the response replaces the environment; the next request is a cold start', async () => {
+    const served = await serveCli([fixture('handler.mjs'), '--no-freeze']);
     expect((await served.json('/warm')).count).toBe(1);
     expect((await served.json('/crash-later')).count).toBe(2);
     await served.cli.line(
@@ -646,6 +646,7 @@ describe('parseCli', () => {
         watch: false,
         concurrency: undefined,
         isolate: true,
+        freeze: true,
         strict: true,
       },
     });
@@ -674,6 +675,7 @@ describe('parseCli', () => {
       '--concurrency',
       '2',
       '--no-isolate',
+      '--no-freeze',
       '--no-strict',
       '--json',
     ]);
@@ -694,6 +696,7 @@ describe('parseCli', () => {
         watch: true,
         concurrency: 2,
         isolate: false,
+        freeze: false,
         strict: false,
       },
     });

@@ -251,8 +251,8 @@ describe('serve(): failures as the Lambda runtime has them', () => {
     expect(entryFor(log, 'REPORT', requestId(log, 2))?.message).toContain('Init Duration');
   });
 
-  it('an exception thrown in a timer after the response: the next invocation is a cold start', async () => {
-    const { json, log } = await start({ handler: fixture('handler.mjs') });
+  it('freeze: false: an exception thrown in a timer after the response: the next invocation is a cold start', async () => {
+    const { json, log } = await start({ handler: fixture('handler.mjs'), freeze: false });
     expect((await json('/warm')).count).toBe(1);
     expect((await json('/crash-later')).count).toBe(2);
     await waitFor('the crashed environment to be replaced', () =>
