@@ -1,28 +1,31 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { type Dispatch, plain } from '../lib/apps/dispatch.js';
+import type { FetchApp, FetchHandler } from '../lib/apps/fetch.js';
+import { getInvocation, type Invocation } from '../lib/apps/invocation.js';
+import { type App, type CallbackApp, dispatchOf, fromFetch } from '../lib/apps/kinds.js';
+import type { RequestListener } from '../lib/apps/node.js';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
-import { describe, describeThrown, InvalidAppError, InvalidOptionError } from '../lib/errors.js';
+import { describe, describeThrown, InvalidOptionError } from '../lib/errors.js';
 import { finalizeResponse, isBodiless } from '../lib/finalize.js';
 import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
 import { handWrittenGaps } from '../lib/formats/apigw-v1.js';
 import { detectFormat, type HttpEvent, handWrittenV1Format, type ResultFor } from '../lib/formats/detect.js';
-import { type HttpRequest, type HttpResponse, lastHeader } from '../lib/http.js';
+import { lastHeader } from '../lib/http.js';
 import { isThenable } from '../lib/invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
-import { createRequest } from '../lib/node/request.js';
-import { type BodyLimit, createResponse, dropResponse } from '../lib/node/response.js';
-import { BridgeSocket } from '../lib/node/socket.js';
+import type { BodyLimit } from '../lib/node/response.js';
 import { acceptsCompression, compressResponse, resultSize } from '../lib/size.js';
 
-/** A Node request listener: an Express app, `koaApp.callback()`, or any `(req, res)` function. */
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
-
-/** A Koa application (2 or 3), or anything else with a `callback()` that returns a listener. */
-export interface CallbackApp {
-  callback(): RequestListener;
-}
-
-export type App = RequestListener | CallbackApp;
+export {
+  type App,
+  type CallbackApp,
+  type FetchApp,
+  type FetchHandler,
+  fromFetch,
+  getInvocation,
+  type Invocation,
+  type RequestListener,
+};
 
 /** An app, a promise of one, or a function of no arguments that returns one (awaited once). */
 export type AppSource = App | PromiseLike<App> | (() => App | PromiseLike<App>);
@@ -67,12 +70,6 @@ export interface ToLambdaOptions {
   log?: LogHook;
 }
 
-/** The event and context of the invocation a request belongs to. */
-export interface Invocation<E = ALBEvent> {
-  event: E;
-  context: Context | undefined;
-}
-
 /**
  * The handler `toLambda` returns: ALB events by default; name the event type (`toLambda<APIGatewayProxyEventV2>(app)`)
  * to get the matching result type.
@@ -84,32 +81,6 @@ export type HttpHandler<E extends HttpEvent = ALBEvent> = (
 
 /** The handler for ALB events. */
 export type AlbHandler = HttpHandler<ALBEvent>;
-
-// Symbol.for, so the ESM and CommonJS builds loaded side by side share it.
-const INVOCATION = Symbol.for('lambda-bridge.invocation');
-
-/**
- * The event and context of the current invocation, from inside the app: pass Express's `req`
- * or Koa's `ctx.req`. Safe with concurrent invocations; `undefined` for a request that did not
- * come through `toLambda`.
- */
-export function getInvocation<E = ALBEvent>(req: IncomingMessage): Invocation<E> | undefined {
-  return (req as unknown as Record<symbol, Invocation<E> | undefined>)[INVOCATION];
-}
-
-function listenerOf(app: unknown, from: string): RequestListener {
-  if (typeof app === 'function') return app as RequestListener;
-  if (typeof app === 'object' && app !== null && typeof (app as CallbackApp).callback === 'function') {
-    const listener = (app as CallbackApp).callback();
-    if (typeof listener === 'function') return listener;
-    throw new InvalidAppError(
-      `The app's callback() returned ${describe(listener)}; a Koa app returns a (req, res) listener.`,
-    );
-  }
-  throw new InvalidAppError(
-    `toLambda expects an Express app, a Koa app, a (req, res) listener, or a promise or factory of one; ${from} ${describe(app)}.`,
-  );
-}
 
 function checkOptions(options: ToLambdaOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -137,14 +108,6 @@ function checkOptions(options: ToLambdaOptions): void {
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError(`The "log" option is a function (entry) => void; it got ${describe(log)}.`);
   }
-}
-
-/** Stands in for a response the bridge stopped buffering; the caller answers for it. */
-const EMPTY: HttpResponse = { status: 502, reason: undefined, headers: [], body: Buffer.alloc(0) };
-
-function plain(status: number, text: string): HttpResponse {
-  const body = Buffer.from(text, 'utf8');
-  return { status, reason: undefined, headers: ['content-type', 'text/plain; charset=utf-8'], body };
 }
 
 /**
@@ -182,23 +145,23 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     },
   };
 
-  let listener: RequestListener | undefined;
-  let pending: Promise<RequestListener> | undefined;
+  let dispatch: Dispatch | undefined;
+  let pending: Promise<Dispatch> | undefined;
   if (typeof source === 'function' && source.length === 0) {
     // A function of no arguments is a factory, called on the first invocation.
   } else if (isThenable(source)) {
     // Awaited on the first invocation.
   } else {
-    listener = listenerOf(source, 'it got');
+    dispatch = dispatchOf(source, 'it got');
   }
 
-  function resolveApp(): Promise<RequestListener> {
+  function resolveApp(): Promise<Dispatch> {
     pending ??= (async () => {
       const made = typeof source === 'function' ? await (source as () => unknown)() : await source;
-      return listenerOf(made, 'the factory or promise gave');
+      return dispatchOf(made, 'the factory or promise gave');
     })().then(
       (resolved) => {
-        listener = resolved;
+        dispatch = resolved;
         return resolved;
       },
       (error: unknown) => {
@@ -230,7 +193,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
         settings,
       ) as ResultFor<E>;
 
-    let app = listener;
+    let app = dispatch;
     if (app === undefined) {
       try {
         app = await resolveApp();
@@ -251,22 +214,20 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     const bodyLimit: BodyLimit = {
       bytes: limit,
       // The JSON of a result is longer than its body, so a longer body can only fit compressed.
-      compressible: (res) =>
-        res.getHeader('content-encoding') === undefined && acceptsCompression(acceptEncoding),
-      bodiless: (res) => isBodiless(request.method, res.statusCode),
+      compressible: (encoded) => !encoded && acceptsCompression(acceptEncoding),
+      bodiless: (status) => isBodiless(request.method, status),
       onOverflow: (size) => {
         overflow = size;
       },
     };
-    const ran = await run(
-      app,
+    const ran = await app({
       request,
-      { event, context },
-      deadline(context, margin),
+      invocation: { event, context },
+      wait: deadline(context, margin),
       exposeErrors,
       warn,
-      bodyLimit,
-    );
+      limit: bodyLimit,
+    });
     if (overflow !== undefined) {
       const text = `The ${format.name} result is over its ${limit}-byte limit: the app's response body alone passed ${limit} bytes (${overflow} when the bridge stopped buffering it), and the client does not accept it compressed.`;
       warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
@@ -290,16 +251,6 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   };
 }
 
-/** The stack of a thrown Error, or `message` when there is none or it cannot be read. */
-function stackOf(error: unknown, message: string): string {
-  try {
-    const stack = error instanceof Error ? error.stack : undefined;
-    return typeof stack === 'string' && stack !== '' ? stack : message;
-  } catch {
-    return message;
-  }
-}
-
 /** The request method of an event not read yet, for a bodiless HEAD answer. */
 function methodOf(event: unknown): string {
   const e = event as { httpMethod?: unknown; requestContext?: { http?: { method?: unknown } } };
@@ -312,86 +263,4 @@ function deadline(context: Context | undefined, margin: number): number | undefi
   const remaining = context.getRemainingTimeInMillis();
   if (!(remaining > 0)) return 0;
   return remaining > 2 * margin ? remaining - margin : remaining / 2;
-}
-
-function run(
-  app: RequestListener,
-  request: HttpRequest,
-  invocation: Invocation<HttpEvent>,
-  wait: number | undefined,
-  exposeErrors: boolean,
-  warn: (code: string, message: string) => void,
-  limit: BodyLimit,
-): Promise<HttpResponse> {
-  return new Promise<HttpResponse>((resolve) => {
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const socket = new BridgeSocket(
-      request.remoteAddress,
-      request.remotePort,
-      request.protocol === 'https',
-      request.port,
-    );
-    const req = createRequest(request, socket);
-    (req as unknown as Record<symbol, Invocation<HttpEvent>>)[INVOCATION] = invocation;
-
-    const settle = (response: HttpResponse) => {
-      if (settled) return;
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-      resolve(response);
-    };
-    const fail = (error: unknown) => {
-      const message = describeThrown(error);
-      if (settled) {
-        // Reported, not swallowed: nothing else would ever show it.
-        warn('APP_ERROR', `the app failed after its invocation was answered: ${message}`);
-        return;
-      }
-      if (res.writableEnded) {
-        // The response is complete (it settles on the next tick); it is sent as the app ended it.
-        warn('APP_ERROR', `the app failed after finishing its response, which is sent as it was: ${message}`);
-        return;
-      }
-      warn('APP_ERROR', `answered 500: the app failed before finishing its response: ${message}`);
-      settle(plain(500, exposeErrors ? stackOf(error, message) : 'Internal Server Error'));
-      abandon();
-    };
-    // The invocation is answered without the app's response: drop what it still writes.
-    const abandon = () => {
-      dropResponse(res);
-      socket.destroy();
-    };
-
-    const res = createResponse(req, socket, settle, limit, (size) => {
-      if (settled) return;
-      limit.onOverflow(size);
-      settle(EMPTY);
-      socket.destroy();
-    });
-    socket.once('close', () => {
-      if (settled) return;
-      warn('APP_CLOSED', 'answered 502: the app closed the connection without finishing its response.');
-      settle(plain(502, 'Bad Gateway'));
-      dropResponse(res);
-    });
-    try {
-      const returned = app(req, res);
-      if (isThenable(returned)) returned.then(undefined, fail);
-    } catch (error) {
-      fail(error);
-    }
-    // A response the app ended synchronously needs no deadline: no timer is armed for it.
-    if (wait !== undefined && !settled && !res.writableEnded) {
-      timer = setTimeout(() => {
-        if (settled) return;
-        warn(
-          'APP_TIMEOUT',
-          `answered 504: the app did not finish its response within ${Math.round(wait)} ms, before the Lambda deadline.`,
-        );
-        settle(plain(504, 'Gateway Timeout'));
-        abandon();
-      }, wait);
-    }
-  });
 }

@@ -24,10 +24,13 @@ interface Capture {
  */
 export interface BodyLimit {
   bytes: number;
-  /** Whether the bridge may still compress this response (asked once the limit is passed). */
-  compressible(res: ServerResponse): boolean;
-  /** Whether the response carries no body at all (HEAD, 204, 304): its size does not matter. */
-  bodiless(res: ServerResponse): boolean;
+  /**
+   * Whether the bridge may still compress this response, given whether it already has a
+   * `content-encoding` (asked once the limit is passed).
+   */
+  compressible(encoded: boolean): boolean;
+  /** Whether a response with this status carries no body at all (HEAD, 204, 304): its size does not matter. */
+  bodiless(status: number): boolean;
   onOverflow(size: number): void;
 }
 
@@ -141,7 +144,12 @@ function keep(res: CapturingResponse, state: Capture, buffer: Buffer): void {
   state.size += buffer.length;
   if (state.dropped) return;
   const { limit } = state;
-  if (limit !== undefined && state.size > limit.bytes && !limit.bodiless(res) && !limit.compressible(res)) {
+  if (
+    limit !== undefined &&
+    state.size > limit.bytes &&
+    !limit.bodiless(res.statusCode) &&
+    !limit.compressible(res.getHeader('content-encoding') !== undefined)
+  ) {
     dropResponse(res);
     (state.onOverflow ?? limit.onOverflow)(state.size);
     return;
