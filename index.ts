@@ -1,9 +1,13 @@
+export { toFetch } from './adapters/fetch.js';
 export { type KoaContextLike, toKoa } from './adapters/koa.js';
 export {
   type AlbHandler,
   type App,
   type AppSource,
   type CallbackApp,
+  type FetchApp,
+  type FetchHandler,
+  fromFetch,
   getInvocation,
   type HttpHandler,
   type Invocation,

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, InvalidOptionError } from './errors.js';
 import { finalizeResponse } from './finalize.js';
@@ -343,7 +343,7 @@ export function createHealthCheckEvent(options: AlbEmulatorOptions = {}): ALBEve
     : { ...base, queryStringParameters: {}, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } };
 }
 
-type BodyReading = Buffer | 'too-large' | 'consumed' | 'aborted';
+export type BodyReading = Buffer | 'too-large' | 'consumed' | 'aborted';
 
 function declaresBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -459,6 +459,32 @@ function oneLine(text: string): string {
 /** The request-handling core shared by `toListener`, `toExpress` and `toKoa`. */
 export type AlbEmulator = (req: IncomingMessage, res: ServerResponse, hints?: RequestHints) => Promise<void>;
 
+/** A request as a host hands it over (a Node `IncomingMessage`, a fetch `Request`). */
+export interface HostRequest {
+  method: string;
+  /** The request target as the client sent it (origin or absolute form). */
+  url: string;
+  /** Header names as received and values as Latin-1 text of their bytes, like Node's `rawHeaders`. */
+  rawHeaders: readonly string[];
+  /** The same headers folded as Node's server folds them. */
+  headers: IncomingHttpHeaders;
+  /** Reads the body, giving up past `limit` bytes. */
+  readBody(limit: number): Promise<BodyReading> | BodyReading;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  encrypted: boolean;
+  localPort: number | undefined;
+}
+
+/** What the host sends back; `close` asks it to close the connection. */
+export interface HostAnswer {
+  response: HttpResponse;
+  close: boolean;
+}
+
+/** The emulated service for any host: `undefined` when the client went away before an answer. */
+export type HostEmulator = (request: HostRequest) => Promise<HostAnswer | undefined>;
+
 /** One invocation as the front end asks for it. */
 export interface InvokeRequest {
   /** The event of the emulated service (an ALB event unless the `format` option says otherwise). */
@@ -482,6 +508,14 @@ export function createAlbEmulator(
   handler: LambdaHandler<never>,
   options: AlbEmulatorOptions = {},
 ): AlbEmulator {
+  return nodeHosted(createEmulator(handler, options));
+}
+
+/** The emulated service in front of a handler, for any host. */
+export function createEmulator(
+  handler: LambdaHandler<never>,
+  options: AlbEmulatorOptions = {},
+): HostEmulator {
   if (typeof handler !== 'function') {
     throw new InvalidOptionError(
       `The handler must be a function (event, context) => result; it got ${describe(handler)}.`,
@@ -500,30 +534,53 @@ export function createAlbEmulator(
 
 /** The emulated ALB in front of any invoker (the dev server passes its pool of environments). */
 export function createAlbFrontEnd(invoker: Invoker, options: AlbEmulatorOptions = {}): AlbEmulator {
-  return frontEnd(invoker, settingsOf(options));
+  return nodeHosted(frontEnd(invoker, settingsOf(options)));
 }
 
-function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
+/** A Node request as the emulator reads it. */
+function nodeRequest(req: IncomingMessage, hints: RequestHints | undefined): HostRequest {
+  const socket = req.socket as (IncomingMessage['socket'] & { encrypted?: boolean }) | undefined;
+  return {
+    method: req.method ?? 'GET',
+    url: hints?.url ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    headers: req.headers,
+    readBody: (limit) => readBody(req, hints, limit),
+    remoteAddress: socket?.remoteAddress,
+    remotePort: socket?.remotePort,
+    encrypted: socket?.encrypted === true,
+    localPort: socket?.localPort,
+  };
+}
+
+function nodeHosted(emulate: HostEmulator): AlbEmulator {
+  return async (req, res, hints) => {
+    const answer = await emulate(nodeRequest(req, hints));
+    if (answer !== undefined) send(res, answer.response, answer.close);
+  };
+}
+
+function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
   const format = s.format;
   const version = s.context.functionVersion ?? '$LATEST';
   const memory = s.context.memorySize ?? 128;
 
-  return async (req, res, hints) => {
+  return async (req) => {
     const warn = (code: string, message: string, requestId?: string) =>
       safeLog(s.log, { level: 'warn', code, message, requestId });
     // An answer the emulated service gives itself: its own page, the reason in the log hook.
     const answer = (page: HttpResponse, code: string, reason: string, id?: string, close = false) => {
       warn(code, `answered ${page.status}: ${reason}`, id);
       if (s.diagnostics) page.headers.push(REASON_HEADER, oneLine(reason));
-      send(res, page, close);
+      return { response: page, close };
     };
 
-    const method = req.method ?? 'GET';
-    const url = targetPath(hints?.url ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
+    const method = req.method;
+    const url = targetPath(req.url);
     const rejection = format.precheck(method, url, req.headers);
     if (rejection) return answer(format.page(rejection.status), rejection.code, rejection.reason);
 
-    const reading = readBody(req, hints, format.requestLimit);
+    const reading = req.readBody(format.requestLimit);
     const body = reading instanceof Promise ? await reading : reading;
     if (body === 'aborted') return;
     if (body === 'too-large') {
@@ -534,13 +591,13 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
       const message =
         'lambda-bridge: the request body was already read by a body parser mounted before the Lambda handler, and its raw bytes are not available. Mount the handler before express.json()/express.urlencoded() (or any body parser), or keep the raw bytes in req.rawBody.';
       warn('BODY_CONSUMED', message);
-      send(res, {
+      const response = {
         status: 500,
         reason: undefined,
         headers: ['content-type', 'text/plain; charset=utf-8'],
         body: Buffer.from(message),
-      });
-      return;
+      };
+      return { response, close: false };
     }
 
     const headers = wireHeaders(req.rawHeaders);
@@ -555,10 +612,10 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
       rawQuery,
       headers,
       body,
-      remoteAddress: peerAddress(req.socket?.remoteAddress),
-      remotePort: req.socket?.remotePort,
-      protocol: (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http',
-      port: req.socket?.localPort,
+      remoteAddress: peerAddress(req.remoteAddress),
+      remotePort: req.remotePort,
+      protocol: req.encrypted ? 'https' : 'http',
+      port: req.localPort,
     };
     const refused = format.checkRequest(request);
     if (refused) return answer(format.page(refused.status), refused.code, refused.reason);
@@ -592,11 +649,11 @@ function frontEnd(invoker: Invoker, s: Settings): AlbEmulator {
         id,
       );
       if (s.diagnostics) page.headers.push(REASON_HEADER, oneLine(reason));
-      return send(res, page);
+      return { response: page, close: false };
     }
     const read = format.readResult(outcome.result, outcome.json);
     for (const warning of read.warnings) warn('RESULT', warning, id);
     if (!read.ok) return answer(format.failure(), 'INVALID_RESULT', `invalid result: ${read.reason}`, id);
-    send(res, finalizeResponse(read.response, method));
+    return { response: finalizeResponse(read.response, method), close: false };
   };
 }
