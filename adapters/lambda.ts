@@ -1,5 +1,6 @@
 import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { type Dispatch, plain } from '../lib/apps/dispatch.js';
+import { isFastify } from '../lib/apps/fastify.js';
 import type { FetchApp, FetchHandler } from '../lib/apps/fetch.js';
 import { getInvocation, type Invocation } from '../lib/apps/invocation.js';
 import { type App, type CallbackApp, dispatchOf, fromFetch } from '../lib/apps/kinds.js';
@@ -149,8 +150,8 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   let pending: Promise<Dispatch> | undefined;
   if (typeof source === 'function' && source.length === 0) {
     // A function of no arguments is a factory, called on the first invocation.
-  } else if (isThenable(source)) {
-    // Awaited on the first invocation.
+  } else if (isThenable(source) && !isFastify(source)) {
+    // Awaited on the first invocation. (A Fastify instance is thenable too: it is booted under the deadline instead.)
   } else {
     dispatch = dispatchOf(source, 'it got');
   }

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { toNodeHandler } from 'h3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { app as expressApp } from '../examples/express-app/app.js';
+import { app as fastifyApp } from '../examples/fastify-app/app.js';
+import { app as honoApp } from '../examples/hono-app/app.js';
 import { app as koaApp } from '../examples/koa-app/app.js';
-import { type LogEntry, toLambda, toListener } from '../index.js';
+import { type AppSource, type LogEntry, toFetch, toLambda, toListener } from '../index.js';
 import { type Listener, type RawResponse, rawRequest, useServers } from './reverse/support.js';
 
 const { listen } = useServers();
@@ -120,19 +123,42 @@ const koaRoutes: Route[] = [
   { name: 'a 404', method: 'GET', path: '/nope' },
 ];
 
-describe.each([
-  { name: 'examples/express-app', listener: expressApp as Listener, routes: expressRoutes },
-  { name: 'examples/koa-app', listener: koaApp.callback() as Listener, routes: koaRoutes },
-])('$name through toListener(toLambda(app))', ({ listener, routes }) => {
+/** The same routes, for apps that have no static file or 415 route of their own. */
+const appRoutes: Route[] = koaRoutes;
+
+describe.each<{ name: string; app: AppSource; direct: () => Promise<Listener> | Listener; routes: Route[] }>([
+  {
+    name: 'examples/express-app',
+    app: expressApp,
+    direct: () => expressApp as Listener,
+    routes: expressRoutes,
+  },
+  { name: 'examples/koa-app', app: koaApp, direct: () => koaApp.callback() as Listener, routes: koaRoutes },
+  {
+    name: 'examples/fastify-app',
+    app: fastifyApp,
+    // What Fastify's own server runs for each request.
+    direct: async () => {
+      await fastifyApp.ready();
+      return (req, res) => fastifyApp.routing(req, res);
+    },
+    routes: appRoutes,
+  },
+  {
+    name: 'examples/hono-app',
+    app: honoApp,
+    // Served by a fetch host on Node (srvx, through H3's toNodeHandler).
+    direct: () => toNodeHandler(honoApp as never) as Listener,
+    routes: appRoutes,
+  },
+])('$name through toListener(toLambda(app))', ({ app, direct, routes }) => {
   const log: LogEntry[] = [];
   const hook = { log: (entry: LogEntry) => log.push(entry) };
   const ports = { direct: 0, multi: 0 };
 
   beforeAll(async () => {
-    ports.direct = (await listen(listener)).port;
-    ports.multi = (
-      await listen(toListener(toLambda(listener, hook), { ...hook, multiValueHeaders: true }))
-    ).port;
+    ports.direct = (await listen(await direct())).port;
+    ports.multi = (await listen(toListener(toLambda(app, hook), { ...hook, multiValueHeaders: true }))).port;
   });
 
   beforeEach(() => {
@@ -167,7 +193,7 @@ describe.each([
     'single-value mode: $name differs at most by the documented Set-Cookie rule',
     async (route) => {
       // A fresh handler: the Set-Cookie warning is given once per handler.
-      const single = await listen(toListener(toLambda(listener, hook), hook));
+      const single = await listen(toListener(toLambda(app, hook), hook));
       const direct = await send(ports.direct, route);
       const bridged = await send(single.port, route);
       expect(bridged.status).toBe(direct.status);
@@ -233,5 +259,58 @@ describe('examples/express-app PNG through the bridge', () => {
     const file = readFileSync(new URL('../examples/express-app/public/logo.png', import.meta.url));
     expect(response.status).toBe(200);
     expect(response.body.equals(file)).toBe(true);
+  });
+});
+
+describe.each([
+  { name: 'examples/hono-app', app: honoApp },
+  { name: 'examples/fastify-app', app: fastifyApp },
+])('$name through toFetch(toLambda(app))', ({ app }) => {
+  // The app answering a Request itself: Hono's fetch, or Fastify's inject.
+  async function directly(request: Request): Promise<Response> {
+    if ('fetch' in app) return app.fetch(request);
+    const injected = await app.inject({
+      method: request.method as 'GET',
+      url: new URL(request.url).pathname + new URL(request.url).search,
+      headers: Object.fromEntries(request.headers),
+      payload: request.body === null ? undefined : Buffer.from(await request.arrayBuffer()),
+    });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(injected.headers)) {
+      for (const item of Array.isArray(value) ? value : [value]) headers.append(name, String(item));
+    }
+    return new Response(injected.rawPayload.length > 0 ? injected.rawPayload : null, {
+      status: injected.statusCode,
+      headers,
+    });
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-06-01T12:00:00Z') });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it.each(appRoutes)('$name gives the same status, headers and bytes', async (route) => {
+    const bridged = toFetch(toLambda(app, { log: () => {} }), { multiValueHeaders: true, log: () => {} });
+    const make = () =>
+      new Request(`http://localhost${route.path}`, {
+        method: route.method,
+        headers: route.lines,
+        body: route.body,
+      });
+    const [want, got] = [await directly(make()), await bridged(make())];
+    expect(got.status).toBe(want.status);
+    const headersOf = (response: Response) => {
+      const out: Record<string, string[]> = {};
+      response.headers.forEach((value, name) => {
+        if (name !== 'set-cookie' && !IGNORED.has(name) && name !== 'content-length') out[name] = [value];
+      });
+      out['set-cookie'] = response.headers.getSetCookie();
+      return out;
+    };
+    expect(headersOf(got)).toEqual(headersOf(want));
+    expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(await want.arrayBuffer()))).toBe(true);
   });
 });

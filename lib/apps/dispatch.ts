@@ -10,6 +10,8 @@ export interface Exchange {
   invocation: Invocation<HttpEvent>;
   /** Milliseconds until the bridge answers 504 for the app; `undefined` for no deadline. */
   wait: number | undefined;
+  /** The whole wait, for messages, when part of it passed before the app ran. */
+  budget?: number;
   /** Whether a 500 answer for an error the app threw carries its stack. */
   exposeErrors: boolean;
   warn(code: string, message: string): void;
@@ -59,7 +61,7 @@ export function failed(error: unknown, exposeErrors: boolean): HttpResponse {
 export function timedOut(exchange: Exchange, what = 'finish its response'): HttpResponse {
   exchange.warn(
     'APP_TIMEOUT',
-    `answered 504: the app did not ${what} within ${Math.round(exchange.wait ?? 0)} ms, before the Lambda deadline.`,
+    `answered 504: the app did not ${what} within ${Math.round(exchange.budget ?? exchange.wait ?? 0)} ms, before the Lambda deadline.`,
   );
   return plain(504, 'Gateway Timeout');
 }

@@ -48,7 +48,7 @@ export function fastifyDispatch(app: FastifyLike): Dispatch {
     }
     const { wait } = exchange;
     const left = wait === undefined ? undefined : Math.max(0, wait - (performance.now() - started));
-    return route({ ...exchange, wait: left });
+    return route({ ...exchange, wait: left, budget: wait });
   };
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { describe } from '../errors.js';
 import { foldHeaders } from '../headers.js';
 import { EMPTY_BODY, firstHeader, type HttpRequest, type HttpResponse } from '../http.js';
@@ -14,11 +15,11 @@ import {
 import { attachInvocation } from './invocation.js';
 
 /** A fetch handler: `(request) => Response`, as Hono's and H3's `app.fetch` are. */
-export type FetchHandler = (request: Request, env?: unknown) => Response | PromiseLike<Response>;
+export type FetchHandler = (request: Request, env?: never) => Response | PromiseLike<Response>;
 
 /** Any app with a `fetch(request)` method: Hono 4, H3 2, srvx, or `fromFetch(fn)`. */
 export interface FetchApp {
-  fetch: FetchHandler;
+  fetch(request: Request, env?: never): Response | PromiseLike<Response>;
 }
 
 // Methods the Request constructor refuses; an ALB forwards them, a fetch app cannot see them.
@@ -120,13 +121,13 @@ export function fetchDispatch(app: FetchApp): Dispatch {
       }
       let returned: Response | PromiseLike<Response>;
       try {
-        returned = app.fetch(request, env);
+        returned = app.fetch(request, env as never);
       } catch (error) {
         fail(error);
         return;
       }
       const read = (response: Response) =>
-        readResponse(response, exchange, () => settled).then((done) => {
+        readResponse(response, exchange, () => settled, abort?.signal).then((done) => {
           if (done !== undefined) settle(done);
         });
       if (isThenable(returned)) returned.then(read, fail).then(undefined, fail);
@@ -150,6 +151,7 @@ async function readResponse(
   response: Response,
   exchange: Exchange,
   answered: () => boolean,
+  signal: AbortSignal | undefined,
 ): Promise<HttpResponse | undefined> {
   if (!isResponse(response)) {
     throw new Error(`the app's fetch returned ${describe(response)}, not a Response`);
@@ -166,11 +168,15 @@ async function readResponse(
   });
   const cookies = typeof response.headers.getSetCookie === 'function' ? response.headers.getSetCookie() : [];
   for (const cookie of cookies) headers.push('set-cookie', cookie);
-  const reason = response.statusText === '' ? undefined : response.statusText;
+  // No reason phrase: the standard one, or Node's server's 'unknown' for a code it does not know.
+  const reason =
+    response.statusText !== '' ? response.statusText : STATUS_CODES[status] ? undefined : 'unknown';
   if (response.body === null) return { status, reason, headers, body: EMPTY_BODY };
 
   const { limit } = exchange;
   const reader = response.body.getReader();
+  // A body still streaming at the deadline is cancelled, as a client going away cancels it.
+  signal?.addEventListener('abort', () => reader.cancel().catch(() => {}), { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -4,7 +4,7 @@ import type { RequestListener } from './node.js';
 
 /** The part of a Node `http.Server` (or `https.Server`) the bridge uses. */
 export interface ServerLike {
-  listeners(event: 'request'): Array<(...args: unknown[]) => unknown>;
+  listeners(event: string): unknown[];
   listen(...args: never[]): unknown;
 }
 
@@ -19,7 +19,7 @@ export function isServer(app: object): app is ServerLike {
  */
 export function serverListener(server: ServerLike): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const listeners = server.listeners('request');
+    const listeners = server.listeners('request') as Array<(...args: unknown[]) => unknown>;
     if (listeners.length === 0) {
       throw new Error(
         "the http.Server has no 'request' listener; pass http.createServer(listener), or add one with server.on('request', listener)",

@@ -87,7 +87,7 @@ describe('API Gateway payload 1.0', () => {
           identity: { ...apiGatewayV1Event.requestContext.identity, sourceIp: '203.0.113.50' },
         },
       });
-      expect(views[0].req.socket.remoteAddress).toBe('203.0.113.50');
+      expect(views[0].ip).toBe('203.0.113.50');
     });
   });
 

@@ -10,7 +10,7 @@ import { InvalidAppError, InvalidOptionError } from '../../lib/errors.js';
 import type { LogEntry } from '../../lib/log.js';
 import { albEvent } from '../fixtures/alb-event.js';
 import { albEventMulti } from '../fixtures/alb-event-multi.js';
-import { call, fakeContext, frameworks, invoke } from './support.js';
+import { call, fakeContext, frameworks, invoke, nodeFrameworks } from './support.js';
 
 const hello = (_req: IncomingMessage, res: ServerResponse) => {
   res.setHeader('content-type', 'text/plain');
@@ -131,7 +131,7 @@ describe('L1: the handler suits the Node.js 24 runtime', () => {
   it.each(frameworks)(
     'for $name it is an async (event, context) function of at most 2 parameters',
     (framework) => {
-      const handler = toLambda(framework.wrap(hello));
+      const handler = toLambda(framework.answer({ body: 'hello' }));
       expect(handler.length).toBeLessThanOrEqual(2);
       expect(handler.constructor.name).toBe('AsyncFunction');
     },
@@ -157,7 +157,7 @@ describe('L1: the handler suits the Node.js 24 runtime', () => {
 });
 
 describe('L2: getInvocation', () => {
-  it.each(frameworks)('in $name it returns the event and context of the request', async (framework) => {
+  it.each(nodeFrameworks)('in $name it returns the event and context of the request', async (framework) => {
     const box: { event?: ALBEvent; requestId?: string } = {};
     const context = fakeContext(60_000, 'abc-123');
     await call(

@@ -7,34 +7,38 @@ import { toLambda } from '../../adapters/lambda.js';
 import type { LogEntry } from '../../lib/log.js';
 import { albEvent } from '../fixtures/alb-event.js';
 import { albEventMulti } from '../fixtures/alb-event-multi.js';
-import { call, expectWellFormed, frameworks, invoke, type Listener } from './support.js';
+import { call, expectWellFormed, frameworks, invoke, type Reply } from './support.js';
 
 const session = 'session=abc; Path=/; Expires=Tue, 01 Jan 2030 00:00:00 GMT; HttpOnly';
 const theme = 'theme=dark; Path=/; Max-Age=3600';
 const ATTRIBUTE = 'lambda.multi_value_headers.enabled';
 
-const twoCookies: Listener = (_req, res) => {
-  res.setHeader('set-cookie', [session, theme]);
-  res.setHeader('content-type', 'text/plain');
-  res.end('ok');
+const twoCookies: Reply = {
+  headers: [
+    ['set-cookie', session],
+    ['set-cookie', theme],
+    ['content-type', 'text/plain'],
+  ],
+  body: 'ok',
 };
 
 describe.each(frameworks)('Set-Cookie, in $name', (framework) => {
   describe('in multi-value mode', () => {
     it('C1: both cookies are kept verbatim, the comma in Expires intact, and there is no headers key', async () => {
-      const result = await call(framework.wrap(twoCookies), albEventMulti);
+      const result = await call(framework.answer(twoCookies), albEventMulti);
       expectWellFormed(result, 'multi');
       expect(result.multiValueHeaders?.['set-cookie']).toEqual([session, theme]);
       expect(result).not.toHaveProperty('headers');
     });
 
-    it('C1: cookies added one by one with appendHeader are all kept, in order', async () => {
+    it('C1: three cookies added one by one are all kept, in order', async () => {
       const result = await call(
-        framework.wrap((_req, res) => {
-          res.appendHeader('set-cookie', session);
-          res.appendHeader('set-cookie', theme);
-          res.appendHeader('set-cookie', 'third=3');
-          res.end();
+        framework.answer({
+          headers: [
+            ['set-cookie', session],
+            ['set-cookie', theme],
+            ['set-cookie', 'third=3'],
+          ],
         }),
         albEventMulti,
       );
@@ -44,7 +48,7 @@ describe.each(frameworks)('Set-Cookie, in $name', (framework) => {
 
   describe('in single-value mode', () => {
     it('C2: by default the last cookie is kept, intact, never comma-joined', async () => {
-      const { result, warnings } = await invoke(framework.wrap(twoCookies), albEvent);
+      const { result, warnings } = await invoke(framework.answer(twoCookies), albEvent);
       expectWellFormed(result, 'single');
       expect(result.headers?.['set-cookie']).toBe(theme);
       expect(result).not.toHaveProperty('multiValueHeaders');
@@ -52,14 +56,14 @@ describe.each(frameworks)('Set-Cookie, in $name', (framework) => {
     });
 
     it('C2: the warning names the target group attribute and the cookie kept', async () => {
-      const { warnings } = await invoke(framework.wrap(twoCookies), albEvent);
+      const { warnings } = await invoke(framework.answer(twoCookies), albEvent);
       expect(warnings[0]).toMatchObject({ level: 'warn', code: 'SET_COOKIE_DROPPED' });
       expect(warnings[0].message).toContain(ATTRIBUTE);
       expect(warnings[0].message).toContain('theme=dark');
     });
 
     it("C2: singleSetCookie 'first' keeps the first cookie", async () => {
-      const { result, warnings } = await invoke(framework.wrap(twoCookies), albEvent, {
+      const { result, warnings } = await invoke(framework.answer(twoCookies), albEvent, {
         singleSetCookie: 'first',
       });
       expect(result.headers?.['set-cookie']).toBe(session);
@@ -68,7 +72,7 @@ describe.each(frameworks)('Set-Cookie, in $name', (framework) => {
     });
 
     it("C2: singleSetCookie 'fail' answers 500 and warns, naming the attribute", async () => {
-      const { result, warnings } = await invoke(framework.wrap(twoCookies), albEvent, {
+      const { result, warnings } = await invoke(framework.answer(twoCookies), albEvent, {
         singleSetCookie: 'fail',
       });
       expectWellFormed(result, 'single');
@@ -80,14 +84,9 @@ describe.each(frameworks)('Set-Cookie, in $name', (framework) => {
     });
 
     it('one cookie is sent as is, without a warning', async () => {
-      const result = await call(
-        framework.wrap((_req, res) => {
-          res.setHeader('set-cookie', session);
-          res.end();
-        }),
-        albEvent,
-        { singleSetCookie: 'fail' },
-      );
+      const result = await call(framework.answer({ headers: [['set-cookie', session]] }), albEvent, {
+        singleSetCookie: 'fail',
+      });
       expect(result.statusCode).toBe(200);
       expect(result.headers?.['set-cookie']).toBe(session);
     });
@@ -95,14 +94,14 @@ describe.each(frameworks)('Set-Cookie, in $name', (framework) => {
 
   it('C2: exactly one warning per handler, however many invocations drop cookies', async () => {
     const warnings: LogEntry[] = [];
-    const handler = toLambda(framework.wrap(twoCookies), { log: (entry) => warnings.push(entry) });
+    const handler = toLambda(framework.answer(twoCookies), { log: (entry) => warnings.push(entry) });
     for (let i = 0; i < 3; i++) {
       const result = await handler(albEvent);
       expect(result.headers?.['set-cookie']).toBe(theme);
     }
     expect(warnings).toHaveLength(1);
     expect(warnings[0].code).toBe('SET_COOKIE_DROPPED');
-    const other = toLambda(framework.wrap(twoCookies), { log: (entry) => warnings.push(entry) });
+    const other = toLambda(framework.answer(twoCookies), { log: (entry) => warnings.push(entry) });
     await other(albEvent);
     expect(warnings).toHaveLength(2);
   });

@@ -7,14 +7,14 @@ import Koa2 from 'koa2';
 import { describe, expect, it } from 'vitest';
 import { albEvent, healthCheckEvent } from '../fixtures/alb-event.js';
 import { albEventMulti, healthCheckEventMulti } from '../fixtures/alb-event-multi.js';
-import { call, frameworks, invoke, see } from './support.js';
+import { call, invoke, nodeFrameworks, see } from './support.js';
 
 const withHeaders = (headers: Record<string, string>): ALBEvent => ({
   ...albEvent,
   headers: { ...albEvent.headers, ...headers },
 });
 
-describe.each(frameworks)('the connection, in $name', (framework) => {
+describe.each(nodeFrameworks)('the connection, in $name', (framework) => {
   describe('R1: the client address', () => {
     it('req.socket.remoteAddress is the last x-forwarded-for entry, the address the ALB saw', async () => {
       const view = await see(framework, withHeaders({ 'x-forwarded-for': '198.51.100.7, 203.0.113.9' }));
@@ -137,7 +137,7 @@ describe.each(frameworks)('the connection, in $name', (framework) => {
   });
 });
 
-describe('the socket API frameworks call', () => {
+describe('the socket API nodeFrameworks call', () => {
   it('supports the net.Socket methods a framework may call, without effect', async () => {
     const box: Record<string, unknown> = {};
     const result = await call(

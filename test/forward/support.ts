@@ -1,7 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
 import express from 'express';
 import express4 from 'express4';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { expect } from 'vitest';
@@ -12,23 +14,69 @@ export type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /** What an app sees of a request, read through its framework's own API. */
 export interface View {
+  /**
+   * The request: Node's own for the Node kinds; for a fetch app, its method, URL, and headers
+   * as an object (`set-cookie` an array, as Node has it), with no `rawHeaders` or `socket`.
+   */
   req: IncomingMessage;
   query: Record<string, unknown>;
   protocol: string;
   ip: string | undefined;
+  /** The request body, read through the framework. */
+  body: Buffer;
+}
+
+/** A response, as a test asks every framework to send it. */
+export interface Reply {
+  /** @default 200 */
+  status?: number;
+  reason?: string;
+  /** Header lines in order; a name may repeat. */
+  headers?: Array<[string, string]>;
+  body?: string | Buffer;
 }
 
 export interface Framework {
   name: string;
-  kind: 'express' | 'koa' | 'listener';
-  /** An app that hands every request to `listener`, working on Node's own req and res. */
-  wrap(listener: Listener): AppSource;
+  kind: 'express' | 'koa' | 'fastify' | 'server' | 'listener' | 'fetch';
+  /** An app that answers every request with `reply`. */
+  answer(reply: Reply): AppSource;
   /** An app that reports what the framework sees of each request, then answers 200 "ok". */
   view(onView: (view: View) => void): AppSource;
+  /** An app that starts its response ("never finished") and never ends it. */
+  stall(): AppSource;
 }
 
-function expressFramework(name: string, make: typeof express): Framework {
+/** A framework that runs on Node's `req` and `res`. */
+export interface NodeFramework extends Framework {
+  kind: 'express' | 'koa' | 'fastify' | 'server' | 'listener';
+  /** An app that hands every request to `listener`, working on Node's own req and res. */
+  wrap(listener: Listener): AppSource;
+}
+
+/** Writes a reply with Node's response API. */
+export function replyListener(reply: Reply): Listener {
+  return (_req, res) => {
+    res.statusCode = reply.status ?? 200;
+    if (reply.reason !== undefined) res.statusMessage = reply.reason;
+    for (const [name, value] of reply.headers ?? []) res.appendHeader(name, value);
+    res.end(reply.body);
+  };
+}
+
+function nodeKind(framework: Omit<NodeFramework, 'answer' | 'stall'>): NodeFramework {
   return {
+    ...framework,
+    answer: (reply) => framework.wrap(replyListener(reply)),
+    stall: () =>
+      framework.wrap((_req, res) => {
+        res.write('never finished');
+      }),
+  };
+}
+
+function expressFramework(name: string, make: typeof express): NodeFramework {
+  return nodeKind({
     name,
     kind: 'express',
     wrap(listener) {
@@ -40,17 +88,18 @@ function expressFramework(name: string, make: typeof express): Framework {
     },
     view(onView) {
       const app = make();
-      app.use((req, res) => {
-        onView({ req, query: req.query, protocol: req.protocol, ip: req.ip });
+      app.use(async (req, res) => {
+        const body = await readBody(req);
+        onView({ req, query: req.query, protocol: req.protocol, ip: req.ip, body });
         res.send('ok');
       });
       return app;
     },
-  };
+  });
 }
 
-function koaFramework(name: string, Make: typeof Koa): Framework {
-  return {
+function koaFramework(name: string, Make: typeof Koa): NodeFramework {
+  return nodeKind({
     name,
     kind: 'koa',
     wrap(listener) {
@@ -67,14 +116,123 @@ function koaFramework(name: string, Make: typeof Koa): Framework {
     view(onView) {
       const app = new Make();
       app.silent = true;
-      app.use((ctx) => {
-        onView({ req: ctx.req, query: ctx.query, protocol: ctx.protocol, ip: ctx.ip });
+      app.use(async (ctx) => {
+        const body = await readBody(ctx.req);
+        onView({ req: ctx.req, query: ctx.query, protocol: ctx.protocol, ip: ctx.ip, body });
         ctx.body = 'ok';
       });
       return app;
     },
+  });
+}
+
+const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
+
+function fastifyApp() {
+  const app = Fastify();
+  // Bodies of every type reach the route unparsed; the route reads them itself.
+  app.removeAllContentTypeParsers();
+  return app;
+}
+
+export const fastifyFramework: NodeFramework = nodeKind({
+  name: 'Fastify 5',
+  kind: 'fastify',
+  wrap(listener) {
+    const app = fastifyApp();
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    app.route({
+      method: ALL_METHODS,
+      url: '*',
+      handler(request, reply) {
+        reply.hijack();
+        listener(request.raw, reply.raw);
+      },
+    });
+    return app;
+  },
+  view(onView) {
+    const app = fastifyApp();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    app.route({
+      method: ALL_METHODS,
+      url: '*',
+      async handler(request) {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        onView({
+          req: request.raw,
+          query: request.query as Record<string, unknown>,
+          protocol: request.protocol,
+          ip: request.ip,
+          body,
+        });
+        return 'ok';
+      },
+    });
+    return app;
+  },
+});
+
+/** A reply as a fetch `Response`; a string body goes as bytes, so no content type is added. */
+export function replyResponse(reply: Reply): Response {
+  const headers = new Headers();
+  for (const [name, value] of reply.headers ?? []) headers.append(name, value);
+  const body = reply.body === undefined ? null : Buffer.from(reply.body);
+  return new Response(body, { status: reply.status ?? 200, statusText: reply.reason, headers });
+}
+
+/** What a fetch app sees of a request, in the shape of a View. */
+async function fetchView(request: Request, query: Record<string, unknown>): Promise<View> {
+  const headers: IncomingHttpHeaders = {};
+  request.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = request.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  const url = new URL(request.url);
+  const req = { method: request.method, url: url.pathname + url.search, headers } as IncomingMessage;
+  return {
+    req,
+    query,
+    protocol: url.protocol.slice(0, -1),
+    ip: (request as { ip?: string }).ip,
+    body: Buffer.from(await request.arrayBuffer()),
   };
 }
+
+export const honoFramework: Framework = {
+  name: 'Hono 4',
+  kind: 'fetch',
+  answer(reply) {
+    const app = new Hono();
+    app.all('*', () => replyResponse(reply));
+    return app;
+  },
+  view(onView) {
+    const app = new Hono();
+    app.all('*', async (c) => {
+      const query: Record<string, unknown> = {};
+      for (const [key, values] of Object.entries(c.req.queries())) {
+        query[key] = values.length === 1 ? values[0] : values;
+      }
+      onView(await fetchView(c.req.raw, query));
+      return c.text('ok');
+    });
+    return app;
+  },
+  stall() {
+    const app = new Hono();
+    app.all('*', () => {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(Buffer.from('never finished'));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/plain' } });
+    });
+    return app;
+  },
+};
 
 /** The query of a request target as a plain listener would read it (WHATWG URLSearchParams). */
 export function searchQuery(url: string | undefined): Record<string, string | string[]> {
@@ -87,21 +245,35 @@ export function searchQuery(url: string | undefined): Record<string, string | st
   return query;
 }
 
-const listenerFramework: Framework = {
-  name: 'listener',
-  kind: 'listener',
-  wrap: (listener) => listener,
-  view: (onView) => (req: IncomingMessage, res: ServerResponse) => {
+function listenerView(onView: (view: View) => void): Listener {
+  return async (req, res) => {
     const encrypted = Reflect.get(req.socket, 'encrypted') === true;
+    const body = await readBody(req);
     onView({
       req,
       query: searchQuery(req.url),
       protocol: encrypted ? 'https' : 'http',
       ip: req.socket.remoteAddress,
+      body,
     });
     res.end('ok');
-  },
-};
+  };
+}
+
+const listenerFramework: NodeFramework = nodeKind({
+  name: 'listener',
+  kind: 'listener',
+  wrap: (listener) => listener,
+  view: listenerView,
+});
+
+/** `http.createServer(listener)`, passed as the server. */
+export const serverFramework: NodeFramework = nodeKind({
+  name: 'http.Server',
+  kind: 'server',
+  wrap: (listener) => createServer(listener),
+  view: (onView) => createServer(listenerView(onView)),
+});
 
 export const express5Framework = expressFramework('Express 5', express);
 export const express4Framework = expressFramework('Express 4', express4);
@@ -109,14 +281,19 @@ export const koa3Framework = koaFramework('Koa 3', Koa);
 export const koa2Framework = koaFramework('Koa 2', Koa2);
 export { listenerFramework };
 
-/** Express 5, Express 4, Koa 3, Koa 2 and a bare `(req, res)` listener. */
-export const frameworks: Framework[] = [
+/** The Node kinds: Express 5 and 4, Koa 3 and 2, Fastify 5, an http.Server and a bare `(req, res)` listener. */
+export const nodeFrameworks: NodeFramework[] = [
   express5Framework,
   express4Framework,
   koa3Framework,
   koa2Framework,
+  fastifyFramework,
+  serverFramework,
   listenerFramework,
 ];
+
+/** Every kind: the Node kinds and Hono 4 (a fetch app). */
+export const frameworks: Framework[] = [...nodeFrameworks, honoFramework];
 
 export interface Invoked {
   result: ALBResult;

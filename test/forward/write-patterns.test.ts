@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albEvent } from '../fixtures/alb-event.js';
 import { albEventMulti } from '../fixtures/alb-event-multi.js';
 import { png } from '../fixtures/png.js';
-import { bodyBytes, call, frameworks, multi, single } from './support.js';
+import { bodyBytes, call, multi, nodeFrameworks, single } from './support.js';
 
 let dir: string;
 let pngPath: string;
@@ -23,7 +23,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.each(frameworks)('response write patterns, in $name', (framework) => {
+describe.each(nodeFrameworks)('response write patterns, in $name', (framework) => {
   it('W1: write("a"), write("b"), then end("c") on a later tick gives "abc"', async () => {
     const result = await call(
       framework.wrap((_req, res) => {

@@ -191,7 +191,10 @@ describe.each(mountings)('the response the client gets, through $name', (mountin
       const result = { statusCode: 200, multiValueHeaders: { 'x-multi': ['x', 'y'], vary: ['Accept'] } };
       const { port } = await serve(mounting, answering(result), { multiValueHeaders: true });
       const response = await rawRequest(port, 'GET', '/');
-      expect(rawValues(response, 'x-multi').sort()).toEqual(['x', 'y']);
+      // A fetch Response's Headers join repeated values (Set-Cookie apart) into one line.
+      expect(rawValues(response, 'x-multi').sort()).toEqual(
+        mounting.kind === 'fetch' ? ['x, y'] : ['x', 'y'],
+      );
       expect(rawValues(response, 'vary')).toEqual(['Accept']);
     });
 

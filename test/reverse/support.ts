@@ -3,6 +3,7 @@ import { type AddressInfo, connect } from 'node:net';
 import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
 import express from 'express';
 import express4 from 'express4';
+import { toNodeHandler } from 'h3';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import request from 'supertest';
@@ -12,6 +13,7 @@ import {
   type LambdaHandler,
   type LogEntry,
   toExpress,
+  toFetch,
   toKoa,
   toListener,
 } from '../../index.js';
@@ -30,7 +32,7 @@ export function loose(handler: LambdaHandler<never>): never {
 /** One way a user mounts a Lambda handler behind the emulated ALB. */
 export interface Mounting {
   name: string;
-  kind: 'express' | 'koa' | 'listener';
+  kind: 'express' | 'koa' | 'listener' | 'fetch';
   /** The request listener of an app that mounts `handler` the way the README shows. */
   mount(handler: Handler, options: AlbEmulatorOptions): Listener;
 }
@@ -68,13 +70,21 @@ export const listenerMounting: Mounting = {
   mount: (handler, options) => toListener(loose(handler), options),
 };
 
-/** Express 5, Express 4, Koa 3, Koa 2 and a bare Node listener. */
+/** `toFetch(handler)` served by a fetch host on Node (srvx, through H3's toNodeHandler). */
+export const fetchMounting: Mounting = {
+  name: 'toNodeHandler({ fetch: toFetch(handler) })',
+  kind: 'fetch',
+  mount: (handler, options) => toNodeHandler({ fetch: toFetch(handler, options) } as never) as Listener,
+};
+
+/** Express 5, Express 4, Koa 3, Koa 2, a bare Node listener, and toFetch behind a fetch host. */
 export const mountings: Mounting[] = [
   express5Mounting,
   express4Mounting,
   koa3Mounting,
   koa2Mounting,
   listenerMounting,
+  fetchMounting,
 ];
 
 export interface Served {

@@ -1,0 +1,11 @@
+import { type ToLambdaOptions, toLambda } from '../../index.js';
+import { app } from './app.js';
+
+/** Builds a Lambda handler for the app; tests pass their own options, such as a `log` hook. */
+export function createHandler(options: ToLambdaOptions = {}) {
+  // The Fastify instance itself: the first invocation awaits app.ready() under the deadline.
+  return toLambda(app, options);
+}
+
+/** The handler to configure in Lambda, behind an ALB target group. */
+export const handler = createHandler();
