@@ -16,7 +16,6 @@ import {
   fromJson,
   invoke,
   type Listener,
-  readBody,
 } from './support.js';
 
 /** A context whose deadline gives the app 600 ms before the 504 (half of 1200 ms, as the margin is larger). */
