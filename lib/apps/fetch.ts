@@ -30,21 +30,12 @@ const FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);
  * (kept as sent, so it is decoded once, by the app); headers folded as Node's server folds them;
  * the body bytes (a GET or HEAD carries none, as fetch allows none).
  */
-export function toRequest(request: HttpRequest, signal: AbortSignal | undefined): Request | string {
+export function toRequest(request: HttpRequest): Request | string {
   const { method, path, rawQuery, body } = request;
   if (FORBIDDEN.has(method.toUpperCase())) return `a fetch Request cannot carry the ${method} method`;
   const target = rawQuery === '' ? path : `${path}?${rawQuery}`;
   const host = firstHeader(request.headers, 'host');
-  let url: URL;
-  try {
-    url = new URL(target, `${request.protocol}://${host ?? 'localhost'}`);
-  } catch {
-    try {
-      url = new URL(target, `${request.protocol}://localhost`);
-    } catch {
-      return `the path ${JSON.stringify(target.slice(0, 80))} is not a URL path`;
-    }
-  }
+  const url = `${request.protocol}://${host ?? 'localhost'}${target}`;
   const headers = new Headers();
   try {
     const folded = foldHeaders(request.headers);
@@ -56,10 +47,20 @@ export function toRequest(request: HttpRequest, signal: AbortSignal | undefined)
   } catch (error) {
     return `a header cannot be carried by a fetch Request: ${errorMessage(error)}`;
   }
-  const carries = body.length > 0 && method !== 'GET' && method !== 'HEAD';
+  const init = {
+    method,
+    headers,
+    body: body.length > 0 && method !== 'GET' && method !== 'HEAD' ? body : undefined,
+  };
   try {
-    return new Request(url, { method, headers, body: carries ? body : undefined, signal });
+    return new Request(url, init);
   } catch (error) {
+    // A host header that cannot be a URL authority: the request is still for the app.
+    if (host !== undefined) {
+      try {
+        return new Request(`${request.protocol}://localhost${target}`, init);
+      } catch {}
+    }
     return `the request cannot be a fetch Request: ${errorMessage(error)}`;
   }
 }
@@ -75,7 +76,6 @@ export function fetchDispatch(app: FetchApp): Dispatch {
       const { warn, wait } = exchange;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
-      const abort = wait === undefined ? undefined : new AbortController();
       const settle = (response: HttpResponse) => {
         if (settled) return;
         settled = true;
@@ -94,7 +94,7 @@ export function fetchDispatch(app: FetchApp): Dispatch {
         settle(failed(error, exchange.exposeErrors));
       };
 
-      const request = toRequest(exchange.request, abort?.signal);
+      const request = toRequest(exchange.request);
       if (typeof request === 'string') {
         warn('INVALID_EVENT', `answered 400: ${request}.`);
         settle(plain(400, 'Bad Request'));
@@ -102,7 +102,7 @@ export function fetchDispatch(app: FetchApp): Dispatch {
       }
       attachInvocation(request, exchange.invocation);
       if (exchange.request.remoteAddress !== undefined) {
-        Object.defineProperty(request, 'ip', { value: exchange.request.remoteAddress, enumerable: true });
+        (request as Request & { ip?: string }).ip = exchange.request.remoteAddress;
       }
       const { event, context } = exchange.invocation;
       const env = {
@@ -114,9 +114,6 @@ export function fetchDispatch(app: FetchApp): Dispatch {
         timer = setTimeout(() => {
           if (settled) return;
           settle(timedOut(exchange));
-          abort?.abort(
-            new Error('lambda-bridge: the Lambda deadline is near; the invocation was answered 504'),
-          );
         }, wait);
       }
       let returned: Response | PromiseLike<Response>;
@@ -127,7 +124,7 @@ export function fetchDispatch(app: FetchApp): Dispatch {
         return;
       }
       const read = (response: Response) =>
-        readResponse(response, exchange, () => settled, abort?.signal).then((done) => {
+        readResponse(response, exchange, () => settled).then((done) => {
           if (done !== undefined) settle(done);
         });
       if (isThenable(returned)) returned.then(read, fail).then(undefined, fail);
@@ -151,7 +148,6 @@ async function readResponse(
   response: Response,
   exchange: Exchange,
   answered: () => boolean,
-  signal: AbortSignal | undefined,
 ): Promise<HttpResponse | undefined> {
   if (!isResponse(response)) {
     throw new Error(`the app's fetch returned ${describe(response)}, not a Response`);
@@ -175,8 +171,6 @@ async function readResponse(
 
   const { limit } = exchange;
   const reader = response.body.getReader();
-  // A body still streaming at the deadline is cancelled, as a client going away cancels it.
-  signal?.addEventListener('abort', () => reader.cancel().catch(() => {}), { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -228,18 +228,46 @@ describe('a fetch app', () => {
     expect(result.body).toMatch(/^Error: shown\n\s+at /);
   });
 
-  it('at the deadline the answer is 504, and the request’s signal is aborted so the app can stop', async () => {
-    const box: { signal?: AbortSignal } = {};
+  it('at the deadline the answer is 504, and what the app sends later is dropped', async () => {
+    const box: { late?: () => void } = {};
     const app = fromFetch(
-      (request) =>
-        new Promise<Response>(() => {
-          box.signal = request.signal;
+      () =>
+        new Promise<Response>((resolve) => {
+          box.late = () => resolve(new Response('too late'));
         }),
     );
     const { result, warnings } = await invoke(app, albEvent, { deadlineMargin: 100 }, fakeContext(400));
     expect(result.statusCode).toBe(504);
+    expect(result.body).toBe('Gateway Timeout');
     expect(warnings.map((w) => w.code)).toEqual(['APP_TIMEOUT']);
-    expect(box.signal?.aborted).toBe(true);
+    box.late?.();
+    await later(10);
+    expect(warnings.map((w) => w.code)).toEqual(['APP_TIMEOUT']);
+  });
+
+  it('a Response whose body never ends is answered 504 at the deadline', async () => {
+    const app = fromFetch(
+      () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('partial'));
+            },
+          }),
+        ),
+    );
+    const { result } = await invoke(app, albEvent, { deadlineMargin: 100 }, fakeContext(400));
+    expect(result.statusCode).toBe(504);
+  });
+
+  it('a host header that cannot be a URL authority still reaches the app, as localhost', async () => {
+    const urls: string[] = [];
+    const app = fromFetch((request) => {
+      urls.push(request.url);
+      return new Response('ok');
+    });
+    await call(app, { ...albEvent, headers: { host: 'bad host' } });
+    expect(urls).toEqual(['http://localhost/lambda?query=1234ABCD']);
   });
 
   it('a body past the limit is not buffered: the stream is cancelled and the answer is 502', async () => {
