@@ -5,11 +5,15 @@
 
 const BINARY_TYPES = ['application/octet-stream'];
 
+/** The app kinds the generic Node adapters serve. */
+const NODE_KINDS = ['listener', 'koa', 'express'];
+
 export const ADAPTERS = [
   {
     name: 'lambda-bridge',
     // The package itself, through its "exports" map: the built dist/esm/index.js.
     modules: ['lambda-bridge'],
+    kinds: [...NODE_KINDS, 'fastify', 'hono'],
     build([bridge], app) {
       // application/octet-stream is binary by default.
       return bridge.toLambda(app);
@@ -18,6 +22,7 @@ export const ADAPTERS = [
   {
     name: 'serverless-http',
     modules: ['serverless-http'],
+    kinds: NODE_KINDS,
     build([serverlessHttp], app) {
       return serverlessHttp.default(app, { binary: BINARY_TYPES });
     },
@@ -25,6 +30,7 @@ export const ADAPTERS = [
   {
     name: '@codegenie/serverless-express',
     modules: ['@codegenie/serverless-express'],
+    kinds: NODE_KINDS,
     build([serverlessExpress], app) {
       // The event source (AWS_ALB) is detected from requestContext.elb; the framework
       // (Express, Koa, or a plain listener) from the app.
@@ -44,6 +50,7 @@ export const ADAPTERS = [
       '@h4ad/serverless-adapter/handlers/default',
       '@h4ad/serverless-adapter/resolvers/promise',
     ],
+    kinds: NODE_KINDS,
     build([core, aws, expressFw, koaFw, handlers, resolvers], app, kind) {
       // ExpressFramework calls app(req, res), so it also serves a plain listener.
       const framework = kind === 'koa' ? new koaFw.KoaFramework() : new expressFw.ExpressFramework();
@@ -56,7 +63,29 @@ export const ADAPTERS = [
         .build();
     },
   },
+  {
+    name: '@fastify/aws-lambda',
+    modules: ['@fastify/aws-lambda'],
+    kinds: ['fastify'],
+    build([awsLambdaFastify], app) {
+      return awsLambdaFastify.default(app, { binaryMimeTypes: BINARY_TYPES });
+    },
+  },
+  {
+    name: 'hono/aws-lambda',
+    modules: ['hono/aws-lambda'],
+    package: 'hono',
+    kinds: ['hono'],
+    build([honoLambda], app) {
+      return honoLambda.handle(app);
+    },
+  },
 ];
+
+/** The adapters that serve an app of `kind`. */
+export function adaptersFor(kind) {
+  return ADAPTERS.filter((a) => a.kinds.includes(kind));
+}
 
 export function adapterByName(name) {
   const found = ADAPTERS.find((a) => a.name === name);

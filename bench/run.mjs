@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { ADAPTERS } from './adapters.mjs';
+import { ADAPTERS, adaptersFor } from './adapters.mjs';
 import { REVERSE_BODY, REVERSE_CONTENT_TYPE, REVERSE_PATH, REVERSE_SCENARIOS } from './reverse.mjs';
 import { IMPORT_SCENARIO, SCENARIOS } from './scenarios.mjs';
 
@@ -198,13 +198,14 @@ function status(entry) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward scenarios 1–6
+// Forward scenarios 1–6, 8 and 9
 
 async function forwardScenario(scenario, options) {
-  const entries = new Map(ADAPTERS.map((a) => [a.name, { adapter: a.name, runs: [] }]));
+  const adapters = adaptersFor(scenario.kind);
+  const entries = new Map(adapters.map((a) => [a.name, { adapter: a.name, runs: [] }]));
   for (let round = 1; round <= options.rounds; round++) {
     progress(`scenario ${scenario.id}, round ${round}/${options.rounds}`);
-    for (const adapter of ADAPTERS) {
+    for (const adapter of adapters) {
       const entry = entries.get(adapter.name);
       if (entry.wrong || entry.error) continue; // Judged once; not timed again.
       const result = await runChild('child-forward.mjs', [adapter.name, scenario.id, String(options.time)], {
@@ -501,7 +502,7 @@ async function main() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const versions = {};
   for (const adapter of ADAPTERS) {
-    const name = adapter.modules[0];
+    const name = adapter.package ?? adapter.modules[0];
     versions[adapter.name] =
       name === SELF
         ? pkg.version

@@ -69,7 +69,7 @@ function binaryPayload() {
 
 /**
  * Each scenario: `kind` tells the adapter which framework the app is ('listener', 'koa',
- * 'express'); `makeApp` builds it (imports the framework on demand); `event()` gives a fresh
+ * 'express', 'fastify', 'hono'; only the adapters that serve that kind are measured); `makeApp` builds it (imports the framework on demand); `event()` gives a fresh
  * event; `expected` is what the ALB must receive.
  */
 export const SCENARIOS = [
@@ -183,6 +183,44 @@ export const SCENARIOS = [
       status: 200,
       body: binaryPayload(),
       headers: { 'content-type': 'application/octet-stream' },
+    }),
+  },
+  {
+    id: '8',
+    title: 'Fastify 5 hello world',
+    target: { ratio: 1.2 },
+    kind: 'fastify',
+    async makeApp() {
+      const { default: Fastify } = await import('fastify');
+      const app = Fastify();
+      app.get('/hello', async () => 'Hello World');
+      return app;
+    },
+    event: () => singleEvent('GET', '/hello'),
+    expected: () => ({
+      multiValue: false,
+      status: 200,
+      body: Buffer.from('Hello World'),
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    }),
+  },
+  {
+    id: '9',
+    title: 'Hono 4 hello world',
+    target: { ratio: 1.2 },
+    kind: 'hono',
+    async makeApp() {
+      const { Hono } = await import('hono');
+      const app = new Hono();
+      app.get('/hello', (c) => c.text('Hello World'));
+      return app;
+    },
+    event: () => singleEvent('GET', '/hello'),
+    expected: () => ({
+      multiValue: false,
+      status: 200,
+      body: Buffer.from('Hello World'),
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
     }),
   },
 ];

@@ -18,6 +18,11 @@ const ADAPTERS = [
   '@h4ad/serverless-adapter',
 ];
 const FORWARD = ['1', '2', '3', '4', '5', '6'];
+/** The framework scenarios and the adapter each is compared with. */
+const FRAMEWORKS: Array<[string, string]> = [
+  ['8', '@fastify/aws-lambda'],
+  ['9', 'hono/aws-lambda'],
+];
 
 interface Entry {
   adapter?: string;
@@ -80,6 +85,12 @@ describe('the benchmark, smoke run', () => {
       expect(section?.adapters?.map((e) => e.adapter)).toEqual(expect.arrayContaining(ADAPTERS));
       const self = section?.adapters?.find((e) => e.adapter === 'lambda-bridge');
       expect(self, `scenario ${id}`).toMatchObject({ correct: true });
+    }
+    for (const [id, peer] of FRAMEWORKS) {
+      const section = report.sections[`scenario${id}`];
+      expect(section?.adapters?.map((e) => e.adapter)).toEqual(['lambda-bridge', peer]);
+      for (const entry of section?.adapters ?? [])
+        expect(entry, `scenario ${id}`).toMatchObject({ correct: true });
     }
     const middleware = report.sections.reverse?.servers?.find((e) => e.id === 'middleware');
     expect(middleware).toMatchObject({ correct: true });
