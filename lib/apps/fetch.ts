@@ -36,16 +36,17 @@ export function toRequest(request: HttpRequest): Request | string {
   const target = rawQuery === '' ? path : `${path}?${rawQuery}`;
   const host = firstHeader(request.headers, 'host');
   const url = `${request.protocol}://${host ?? 'localhost'}${target}`;
-  const headers = new Headers();
-  try {
-    const folded = foldHeaders(request.headers);
+  // Folded once, as Node folds them; the Request copies them into its own Headers.
+  const folded = foldHeaders(request.headers) as Record<string, string | string[]>;
+  let headers: Record<string, string> | Array<[string, string]> = folded as Record<string, string>;
+  if (Array.isArray(folded['set-cookie'])) {
+    const pairs: Array<[string, string]> = [];
     for (const name of Object.keys(folded)) {
-      const value = folded[name] as string | string[];
-      if (typeof value === 'string') headers.set(name, value);
-      else for (const item of value) headers.append(name, item);
+      const value = folded[name];
+      if (typeof value === 'string') pairs.push([name, value]);
+      else for (const item of value) pairs.push([name, item]);
     }
-  } catch (error) {
-    return `a header cannot be carried by a fetch Request: ${errorMessage(error)}`;
+    headers = pairs;
   }
   const init = {
     method,
