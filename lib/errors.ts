@@ -30,7 +30,7 @@ export class UnsupportedEventError extends LambdaBridgeError {
   }
 }
 
-/** The app given to `toLambda` is not a listener, a Koa app, or a promise or factory of one. */
+/** The app given to `toLambda` is of no kind it runs (listener, Koa, Fastify, http.Server, fetch app), nor a promise or factory of one. */
 export class InvalidAppError extends LambdaBridgeError {
   override readonly code = 'LAMBDA_BRIDGE_INVALID_APP';
   constructor(message: string) {
