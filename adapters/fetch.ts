@@ -5,6 +5,7 @@ import {
   type HostAnswer,
   type HostRequest,
 } from '../lib/emulate.js';
+import { describeThrown } from '../lib/errors.js';
 import { foldHeaders } from '../lib/headers.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
@@ -82,7 +83,7 @@ function toResponse({ response, close }: HostAnswer): Response {
 }
 
 function bridgeFailure(error: unknown): Response {
-  return new Response(`lambda-bridge failed: ${error instanceof Error ? error.message : String(error)}`, {
+  return new Response(`lambda-bridge failed: ${describeThrown(error)}`, {
     status: 500,
     headers: { 'content-type': 'text/plain; charset=utf-8' },
   });
