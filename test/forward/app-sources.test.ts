@@ -1,11 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ALBEvent } from 'aws-lambda';
 import express from 'express';
 import express4 from 'express4';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { describe, expect, it } from 'vitest';
-import { type AppSource, getInvocation, type ToLambdaOptions, toLambda } from '../../adapters/lambda.js';
+import {
+  type AppSource,
+  fromFetch,
+  getInvocation,
+  type ToLambdaOptions,
+  toLambda,
+} from '../../adapters/lambda.js';
 import { InvalidAppError, InvalidOptionError } from '../../lib/errors.js';
 import type { LogEntry } from '../../lib/log.js';
 import { albEvent } from '../fixtures/alb-event.js';
@@ -45,6 +53,25 @@ describe('app sources', () => {
     ['a promise of a Koa app', () => Promise.resolve(koaHello(Koa2))],
     ['an async factory of an Express app', () => async () => expressHello(express4)],
     ['a sync factory of a listener', () => () => hello],
+    ['an http.Server', () => createServer(hello)],
+    [
+      'a Fastify 5 instance',
+      () => {
+        const app = Fastify();
+        app.get('/lambda', async () => 'hello');
+        return app;
+      },
+    ],
+    [
+      'a Hono 4 app',
+      () => {
+        const app = new Hono();
+        app.get('/lambda', (c) => c.text('hello'));
+        return app;
+      },
+    ],
+    ['a bare fetch function, through fromFetch', () => fromFetch(() => new Response('hello'))],
+    ['an async factory of a Hono app', () => async () => new Hono().get('*', (c) => c.text('hello'))],
   ])('%s answers', async (_label, make) => {
     const result = await call(make(), albEvent);
     expect(result.statusCode).toBe(200);
