@@ -1,6 +1,6 @@
 import type { ALBResult } from 'aws-lambda';
+import { createAlbEvent, createContext, type LogEntry } from 'lambda-bridge';
 import { describe, expect, it } from 'vitest';
-import { createAlbEvent, createContext, type LogEntry } from '../../index.js';
 import { createHandler } from './handler.js';
 
 function setup() {

@@ -1,7 +1,7 @@
 import type { ALBEvent } from 'aws-lambda';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { getInvocation } from '../../index.js';
+import { getInvocation } from 'lambda-bridge';
 
 // A small Hono app: JSON, cookies, request bodies, the Lambda event, and Hono's own 404.
 export const app = new Hono();

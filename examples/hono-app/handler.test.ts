@@ -1,6 +1,6 @@
 import type { ALBResult } from 'aws-lambda';
+import { createAlbEvent, createContext, type LogEntry, toFetch } from 'lambda-bridge';
 import { describe, expect, it } from 'vitest';
-import { createAlbEvent, createContext, type LogEntry, toFetch } from '../../index.js';
 import { app } from './app.js';
 import { createHandler } from './handler.js';
 

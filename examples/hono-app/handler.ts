@@ -1,4 +1,4 @@
-import { type ToLambdaOptions, toLambda } from '../../index.js';
+import { type ToLambdaOptions, toLambda } from 'lambda-bridge';
 import { app } from './app.js';
 
 /** Builds a Lambda handler for the app; tests pass their own options, such as a `log` hook. */
