@@ -6,6 +6,8 @@ import {
   type HostRequest,
 } from '../lib/emulate.js';
 import { describeThrown } from '../lib/errors.js';
+import type { FormatName } from '../lib/formats/reverse.js';
+import type { FormatHandler } from '../lib/formats/typed.js';
 import { foldHeaders } from '../lib/headers.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
 
@@ -99,11 +101,11 @@ function bridgeFailure(error: unknown): Response {
  * import { toFetch } from 'lambda-bridge';
  * const response = await toFetch(handler)(new Request('http://localhost/orders?id=7'));
  */
-export function toFetch(
-  handler: LambdaHandler<never>,
-  options: AlbEmulatorOptions = {},
+export function toFetch<F extends FormatName = 'alb'>(
+  handler: FormatHandler<F>,
+  options: AlbEmulatorOptions & { format?: F } = {},
 ): (request: Request) => Promise<Response> {
-  const emulate = createEmulator(handler, options);
+  const emulate = createEmulator(handler as LambdaHandler<never>, options);
   return async (request) => {
     try {
       const answer = await emulate(fetchRequest(request));

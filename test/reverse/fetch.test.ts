@@ -1,13 +1,14 @@
 import type { ALBEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type LogEntry, REASON_HEADER, toFetch } from '../../index.js';
+import { loose } from './support.js';
 
 function recorder(result: unknown = { statusCode: 200 }) {
   const events: ALBEvent[] = [];
-  const handler = async (event: ALBEvent) => {
+  const handler = loose(async (event: ALBEvent) => {
     events.push(event);
     return result;
-  };
+  });
   return { handler, events };
 }
 
@@ -74,9 +75,10 @@ describe('toFetch, called with a Request and no server', () => {
 
   it('an invalid result is the ALB’s own 502 page, with the reason header and the log hook', async () => {
     const log: LogEntry[] = [];
-    const response = await toFetch(async () => ({ statusCode: '200' }), { log: (e) => log.push(e) })(
-      new Request('http://x/'),
-    );
+    const response = await toFetch(
+      loose(async () => ({ statusCode: '200' })),
+      { log: (e) => log.push(e) },
+    )(new Request('http://x/'));
     expect(response.status).toBe(502);
     expect(response.headers.get('server')).toBe('awselb/2.0');
     expect(response.headers.get(REASON_HEADER)).toMatch(/statusCode/);
@@ -120,7 +122,7 @@ describe('toFetch, called with a Request and no server', () => {
       events.push(event);
       return { hello: 'world' };
     };
-    const response = await toFetch(handler, { format: 'apigw-v2' })(new Request('http://x/p?q=1'));
+    const response = await toFetch(loose(handler), { format: 'apigw-v2' })(new Request('http://x/p?q=1'));
     expect(events[0].rawPath).toBe('/p');
     expect(events[0].rawQueryString).toBe('q=1');
     expect(response.headers.get('content-type')).toBe('application/json');
@@ -129,9 +131,9 @@ describe('toFetch, called with a Request and no server', () => {
 
   it('a handler that fails gives the service’s failure answer', async () => {
     const response = await toFetch(
-      async () => {
+      loose(async () => {
         throw new Error('boom');
-      },
+      }),
       { log: () => {} },
     )(new Request('http://x/'));
     expect(response.status).toBe(502);

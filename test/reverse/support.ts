@@ -74,7 +74,8 @@ export const listenerMounting: Mounting = {
 export const fetchMounting: Mounting = {
   name: 'toNodeHandler({ fetch: toFetch(handler) })',
   kind: 'fetch',
-  mount: (handler, options) => toNodeHandler({ fetch: toFetch(handler, options) } as never) as Listener,
+  mount: (handler, options) =>
+    toNodeHandler({ fetch: toFetch(loose(handler), options) } as never) as Listener,
 };
 
 /** Express 5, Express 4, Koa 3, Koa 2, a bare Node listener, and toFetch behind a fetch host. */
