@@ -21,7 +21,9 @@ export function finalizeResponse(response: HttpResponse, method: string): HttpRe
   for (let i = 0; i < src.length; i += 2) {
     const name = src[i];
     if (name === 'content-length') {
-      if (appLength === undefined) appLength = src[i + 1];
+      // Only a decimal length may be sent on: a client fails on anything else.
+      const value = src[i + 1].replace(/^[ \t]+|[ \t]+$/g, '');
+      if (appLength === undefined && /^\d+$/.test(value)) appLength = value;
       continue;
     }
     if (isHopByHop(name)) continue;

@@ -138,6 +138,12 @@ const DESCRIPTION = /^(\d{3}) (.*)$/s;
 /** The ALB's quota for the whole response header block (contract 3). */
 export const ALB_RESPONSE_HEADER_LIMIT = 32 * 1024;
 
+/** At most this many unknown result keys are named in the one warning about them. */
+const LISTED_KEYS = 5;
+
+/** A final status cannot be 1xx: those are interim responses (RFC 9110 15.2). */
+export const INTERIM = ' (a 1xx status is interim and cannot end a response)';
+
 /** How a bad value is named in a result-validation message. */
 export function kind(value: unknown): string {
   if (value === null) return 'null';
@@ -176,29 +182,38 @@ export function responseFromAlbResult(
   if (
     typeof r.statusCode === 'number' &&
     Number.isInteger(r.statusCode) &&
-    r.statusCode >= 100 &&
+    r.statusCode >= 200 &&
     r.statusCode <= 599
   ) {
     status = r.statusCode;
-  } else if (typeof r.statusCode === 'string' && /^[1-5]\d\d$/.test(r.statusCode) && !rules.strict) {
+  } else if (typeof r.statusCode === 'string' && /^[2-5]\d\d$/.test(r.statusCode) && !rules.strict) {
     warnings.push(
       `statusCode must be a number; it is the string ${JSON.stringify(r.statusCode)} (served anyway: strict is off)`,
     );
     status = Number(r.statusCode);
   } else {
     return fail(
-      `statusCode must be a number from 100 to 599; it is ${r.statusCode === undefined ? 'missing' : kind(r.statusCode)}`,
+      `statusCode must be a number from 200 to 599${INTERIM}; it is ${r.statusCode === undefined ? 'missing' : kind(r.statusCode)}`,
     );
   }
 
+  const unknown: string[] = [];
+  let unknownCount = 0;
   for (const key of Object.keys(r)) {
     if (!KNOWN_KEYS.has(key)) {
-      warnings.push(
-        `the result has a key ${JSON.stringify(key)} that an ALB result does not use; it was ignored`,
-      );
+      if (unknownCount++ < LISTED_KEYS) unknown.push(JSON.stringify(key));
     } else if (r[key] === null && breach(`${key} is null; omit a field instead of sending null`)) {
       return fail(`${key} is null; omit a field instead of sending null`);
     }
+  }
+
+  if (unknownCount === 1) {
+    warnings.push(`the result has a key ${unknown[0]} that an ALB result does not use; it was ignored`);
+  } else if (unknownCount > 1) {
+    const more = unknownCount > LISTED_KEYS ? ', …' : '';
+    warnings.push(
+      `the result has ${unknownCount} keys that an ALB result does not use (${unknown.join(', ')}${more}); they were ignored`,
+    );
   }
 
   let reason: string | undefined;
@@ -249,15 +264,13 @@ export function responseFromAlbResult(
         else if (breach(`header ${JSON.stringify(name)} has ${kind(value)}; header values must be strings`)) {
           return fail(`header ${JSON.stringify(name)} has ${kind(value)}; header values must be strings`);
         } else text = String(value);
-        const lower = name.toLowerCase();
-        if (!isHeaderName(lower))
-          return fail(`header name ${JSON.stringify(name)} is not a valid HTTP token`);
+        if (!isHeaderName(name)) return fail(`header name ${JSON.stringify(name)} is not a valid HTTP token`);
         if (hasInvalidValueChar(text)) {
           return fail(
             `header ${JSON.stringify(name)} holds a character not allowed in HTTP (CR, LF, NUL or another control)`,
           );
         }
-        headers.push(lower, text);
+        headers.push(name.toLowerCase(), text);
       }
     }
   }

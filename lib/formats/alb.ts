@@ -49,9 +49,12 @@ export function requestFromAlbEvent(event: ALBEvent, basePath?: string): HttpReq
   if (problem) return problem;
   const multi = isMultiValueEvent(event);
   const headers: string[] = [];
-  const headerProblem = multi
-    ? readMultiHeaders(event.multiValueHeaders, 'multiValueHeaders', headers)
-    : readHeaders(event.headers, 'headers', headers);
+  // An event may pair "headers" with "multiValueQueryStringParameters": read the header field it has.
+  const multiHeaders = event.multiValueHeaders !== undefined && event.multiValueHeaders !== null;
+  const headerProblem =
+    multi && (multiHeaders || event.headers === undefined || event.headers === null)
+      ? readMultiHeaders(event.multiValueHeaders, 'multiValueHeaders', headers)
+      : readHeaders(event.headers, 'headers', headers);
   if (headerProblem) return headerProblem;
 
   let rawQuery: string;

@@ -6,7 +6,7 @@ import { hasInvalidValueChar, isHeaderName } from '../headers.js';
 import { contentHeaders, firstHeader, type HttpRequest, type HttpResponse } from '../http.js';
 import { getOwn, pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
-import { kind, type ResultReading } from './alb-reverse.js';
+import { INTERIM, kind, type ResultReading } from './alb-reverse.js';
 import { LAMBDA_RESULT_LIMIT } from './apigw-v1.js';
 import { decodeBase64Strict } from './base64.js';
 
@@ -205,11 +205,10 @@ function headerText(value: unknown): string | undefined {
 }
 
 function pushChecked(out: string[], name: string, value: string): string | undefined {
-  const lower = name.toLowerCase();
-  if (!isHeaderName(lower)) return `header name ${JSON.stringify(name)} is not a valid HTTP token`;
+  if (!isHeaderName(name)) return `header name ${JSON.stringify(name)} is not a valid HTTP token`;
   if (hasInvalidValueChar(value))
     return `header ${JSON.stringify(name)} holds a character not allowed in HTTP`;
-  out.push(lower, value);
+  out.push(name.toLowerCase(), value);
   return undefined;
 }
 
@@ -245,9 +244,9 @@ export function responseFromV1Result(result: unknown, json: string): ResultReadi
       );
   }
   const status = r.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
     return fail(
-      `statusCode must be a number from 100 to 599; it is ${status === undefined ? 'missing' : kind(status)}`,
+      `statusCode must be a number from 200 to 599${INTERIM}; it is ${status === undefined ? 'missing' : kind(status)}`,
     );
   }
   const headers: string[] = [];
@@ -306,8 +305,8 @@ export function responseFromV2Result(result: unknown, json: string): ResultReadi
     };
   }
   const status = r.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    return fail(`statusCode must be a number from 100 to 599; it is ${kind(status)}`);
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    return fail(`statusCode must be a number from 200 to 599${INTERIM}; it is ${kind(status)}`);
   }
   const headers: string[] = [];
   if (r.headers !== undefined && r.headers !== null) {

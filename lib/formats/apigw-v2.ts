@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { BinaryPredicate } from '../binary.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
+import { setOwn } from '../own.js';
 import { safeRawQuery } from '../query.js';
 import {
   checkTarget,
@@ -91,7 +92,7 @@ export function v2ResultFromResponse(
   let cookies: string[] | undefined;
   for (const name of Object.keys(grouped.map)) {
     if (name === 'set-cookie') cookies = grouped.map[name];
-    else headers[name] = grouped.map[name].join(', ');
+    else setOwn(headers, name, grouped.map[name].join(', '));
   }
   const { body, isBase64Encoded } = encodeBody(response, grouped, isBinary);
   const result: APIGatewayProxyStructuredResultV2 = {

@@ -31,8 +31,9 @@ export function show(value: unknown): string {
 const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 
 function pushHeader(out: string[], rawName: string, value: string): string | undefined {
+  // Checked as given: some non-ASCII letters lower-case to ASCII (U+212A KELVIN SIGN becomes "k").
+  if (!isHeaderName(rawName)) return `header name ${JSON.stringify(rawName)} is not a valid HTTP token`;
   const name = rawName.toLowerCase();
-  if (!isHeaderName(name)) return `header name ${JSON.stringify(rawName)} is not a valid HTTP token`;
   if (PLAIN_VALUE.test(value)) {
     out.push(name, value);
     return undefined;
@@ -103,6 +104,8 @@ export function checkTarget(method: unknown, path: unknown, pathField = 'path'):
   if (typeof method !== 'string' || !isHeaderName(method)) {
     return `httpMethod must be an HTTP method such as "GET"; the event has ${show(method)}`;
   }
+  // `OPTIONS *` (RFC 9112 3.2.4) is the one request whose target is not a path.
+  if (path === '*' && method === 'OPTIONS') return undefined;
   if (typeof path !== 'string' || path.charCodeAt(0) !== 47 /* / */) {
     return `${pathField} must be a string that starts with "/"; the event has ${show(path)}`;
   }

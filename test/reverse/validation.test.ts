@@ -12,7 +12,11 @@ const singleModeRejections: Array<[string, unknown, RegExp]> = [
   ['31: a null result', null, /the handler returned null$/],
   ['31: an array result', [], /the handler returned an array$/],
   ['31: a boolean result', true, /the handler returned boolean true$/],
-  ['32: a missing statusCode', { body: 'x' }, /statusCode must be a number from 100 to 599; it is missing$/],
+  [
+    '32: a missing statusCode',
+    { body: 'x' },
+    /statusCode must be a number from 200 to 599 \(a 1xx status is interim and cannot end a response\); it is missing$/,
+  ],
   ['32: a string statusCode', { statusCode: '200' }, /statusCode .* it is string "200"$/],
   ['a statusCode below 100', { statusCode: 99 }, /it is number 99$/],
   ['a statusCode above 599', { statusCode: 600 }, /it is number 600$/],
