@@ -114,7 +114,9 @@ export function checkTarget(method: unknown, path: unknown, pathField = 'path'):
 
 /**
  * The app reads the decoded body, so `content-length` states its byte length (a string, as Node
- * gives it) whatever the client sent, and `transfer-encoding` is dropped: the body is whole.
+ * gives it) whatever the client sent, and `transfer-encoding` is dropped: the body is whole. A
+ * request that carried any framing keeps it as `content-length`, `0` included: without either
+ * header, HTTP means "no body", and body parsers skip the request.
  */
 function withBodyLength(headers: string[], length: number): string[] {
   let at = -1;
@@ -139,7 +141,7 @@ function withBodyLength(headers: string[], length: number): string[] {
     if (name === 'transfer-encoding' || (name === 'content-length' && i !== at)) continue;
     out.push(name, i === at ? String(length) : headers[i + 1]);
   }
-  if (at === -1 && length > 0) out.push('content-length', String(length));
+  if (at === -1) out.push('content-length', String(length));
   return out;
 }
 

@@ -89,12 +89,13 @@ export function grouped(lines: readonly string[]): Record<string, string[]> {
 /**
  * The header lines an app behind `toLambda` sees for the lines an ALB event was built from:
  * lower-case names; in single-value mode the last value of each name; `content-length` the
- * body's length (present when the client sent one or the body is not empty);
- * `transfer-encoding` dropped.
+ * body's length (present when the event carried any framing, `content-length` or
+ * `transfer-encoding`, or the body is not empty; `0` included); `transfer-encoding` dropped.
  */
 export function expectedLines(lines: readonly string[], multi: boolean, bodyLength: number): string[] {
   const out: string[] = [];
   let hadLength = false;
+  let chunked = false;
   const last = new Map<string, number>();
   for (let i = 0; i < lines.length; i += 2) last.set(lines[i].toLowerCase(), i);
   for (let i = 0; i < lines.length; i += 2) {
@@ -105,10 +106,13 @@ export function expectedLines(lines: readonly string[], multi: boolean, bodyLeng
       hadLength = true;
       continue;
     }
-    if (name === 'transfer-encoding') continue;
+    if (name === 'transfer-encoding') {
+      chunked = true;
+      continue;
+    }
     out.push(name, lines[i + 1]);
   }
-  if (!hadLength && bodyLength > 0) out.push('content-length', String(bodyLength));
+  if (!hadLength && (bodyLength > 0 || chunked)) out.push('content-length', String(bodyLength));
   return out;
 }
 
