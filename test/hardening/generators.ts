@@ -405,7 +405,8 @@ export function serialize(request: WireRequest, caseId: string): Buffer {
   head += `X-Echo-Status: ${request.status}\r\nX-Echo-Cookies: ${request.cookies}\r\n`;
   if (request.reason !== undefined) head += `X-Echo-Reason: ${request.reason}\r\n`;
   const parts: Buffer[] = [];
-  if (request.framing === 'chunked' && request.body.length > 0) {
+  // Chunked framing holds an empty body too: the last-chunk alone.
+  if (request.framing === 'chunked') {
     head += 'Transfer-Encoding: chunked\r\n';
     let at = 0;
     for (let i = 0; at < request.body.length; i++) {
