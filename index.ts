@@ -37,8 +37,15 @@ export {
 export { MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from './lib/formats/alb.js';
 export type { HttpEvent, ResultFor } from './lib/formats/detect.js';
 export type { FormatEvent, FormatHandler, FormatResult } from './lib/formats/typed.js';
-export { type ContextOptions, createContext } from './lib/invoke/context.js';
-export type { InvocationError, LambdaHandler, NodeRuntime } from './lib/invoke/invoke.js';
+export { type ContextOptions, createContext, type NodeRuntime } from './lib/invoke/context.js';
+export { type AwsLambdaGlobal, installAwsLambdaGlobal } from './lib/invoke/global.js';
+export {
+  type InvokeHandlerOptions,
+  type InvokeHandlerOutcome,
+  invokeHandler,
+} from './lib/invoke/handler.js';
+export type { InvocationError, LambdaHandler } from './lib/invoke/invoke.js';
+export { InvokeStore, type InvokeStoreContext, LambdaInvokeStore } from './lib/invoke/store.js';
 export {
   type HttpPrelude,
   HttpResponseStream,

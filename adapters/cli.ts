@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 import { FORMAT_NAMES, type FormatName } from '../lib/formats/reverse.js';
+import { type NodeRuntime, RUNTIMES } from '../lib/invoke/context.js';
 import type { LogEntry } from '../lib/log.js';
 import { type DevServer, type ServeOptions, serve } from './serve.js';
 
@@ -20,6 +21,7 @@ Options:
                         that holds more is stopped (Runtime.OutOfMemory)
   --function-name <s>   function name (default: the handler file's name)
   --region <s>          AWS region (default us-east-1)
+  --runtime <name>      nodejs24.x, nodejs22.x or nodejs20.x (default nodejs24.x)
   --env-file <path>     dotenv file with variables for the handler; a malformed line is
                         ignored with a warning
   --watch               reload the handler when a file under its folder changes
@@ -63,6 +65,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         memory: { type: 'string' },
         'function-name': { type: 'string' },
         region: { type: 'string' },
+        runtime: { type: 'string' },
         'env-file': { type: 'string' },
         watch: { type: 'boolean' },
         concurrency: { type: 'string' },
@@ -121,6 +124,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (format !== undefined && !FORMAT_NAMES.includes(format as FormatName)) {
     throw new InvalidOptionError(`--format is one of ${FORMAT_NAMES.join(', ')}; got "${format}".`);
   }
+  const runtime = values.runtime as string | undefined;
+  if (runtime !== undefined && !RUNTIMES.includes(runtime as NodeRuntime)) {
+    throw new InvalidOptionError(
+      `--runtime is one of ${[...RUNTIMES].reverse().join(', ')}; got "${runtime}".`,
+    );
+  }
   const options: ServeOptions = {
     handler,
     port: number('port', 0, true, 65535) ?? 3000,
@@ -131,6 +140,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     memorySize: number('memory', 128, true, 10240),
     functionName: values['function-name'] as string | undefined,
     region: values.region as string | undefined,
+    runtime: runtime as NodeRuntime | undefined,
     envFile: values['env-file'] as string | undefined,
     watch: values.watch === true,
     concurrency: number('concurrency', 1, true),

@@ -6,8 +6,10 @@ import { basename, dirname, extname } from 'node:path';
 import { albErrorPage } from '../lib/alb-pages.js';
 import { type AlbEmulatorOptions, createAlbFrontEnd, type Invoker } from '../lib/emulate.js';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
-import { contextFactory } from '../lib/invoke/context.js';
-import { type InvocationError, invoke, type LambdaHandler, type NodeRuntime } from '../lib/invoke/invoke.js';
+import { checkContextOptions, type NodeRuntime } from '../lib/invoke/context.js';
+import { installAwsLambdaGlobal } from '../lib/invoke/global.js';
+import { handlerInvoker } from '../lib/invoke/handler.js';
+import type { InvocationError, LambdaHandler } from '../lib/invoke/invoke.js';
 import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
 import { EnvironmentPool, PoolClosedError } from '../lib/pool/pool.js';
@@ -45,7 +47,7 @@ export interface ServeOptions
   functionName?: string;
   /** @default 'us-east-1' */
   region?: string;
-  /** @default 'nodejs22.x' */
+  /** The runtime whose handler rules and context apply (see the middleware's `runtime`). @default 'nodejs24.x' */
   runtime?: NodeRuntime;
   /** A dotenv file whose variables the handler sees. @default none */
   envFile?: string;
@@ -179,7 +181,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   const timeout = options.timeout ?? 3000;
   const memorySize = options.memorySize ?? 128;
   const region = options.region ?? 'us-east-1';
-  const runtime = options.runtime ?? 'nodejs22.x';
+  const runtime = options.runtime ?? 'nodejs24.x';
   const log = options.log ?? (() => {});
   const emit = (entry: LogEntry) => safeLog(log, entry);
   const contextOptions = { functionName, memorySize, region, timeout, accountId: options.accountId };
@@ -228,7 +230,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   /** Stops every environment now. */
   let stop: () => Promise<void>;
   if (options.isolate !== false) {
-    contextFactory(contextOptions); // checks the options before a process starts
+    checkContextOptions({ ...contextOptions, runtime }); // before a process starts
     const pool = new EnvironmentPool({
       data: { file: target.file, exportName: target.exportName, context: contextOptions, runtime },
       env: { ...(process.env as Record<string, string>), ...lambdaEnv },
@@ -262,15 +264,18 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   } else {
     // In this process: the variables are set here (and taken back on close), and a reload
     // re-imports the handler file itself.
-    const contextFor = contextFactory(contextOptions); // checks the options before anything is set
+    checkContextOptions({ ...contextOptions, runtime }); // before anything is set
+    installAwsLambdaGlobal();
     const saved = Object.keys(lambdaEnv).map((name) => [name, process.env[name]] as const);
     const traceBefore = process.env._X_AMZN_TRACE_ID;
     Object.assign(process.env, lambdaEnv);
     let version = 0;
-    let loaded: Promise<unknown> | undefined;
+    let loaded: Promise<ReturnType<typeof handlerInvoker>> | undefined;
     init = () => {
       const started = performance.now();
-      const loading = loadHandler(target.file, target.exportName, version);
+      const loading = loadHandler(target.file, target.exportName, version).then((handler) =>
+        handlerInvoker(handler as LambdaHandler<never>, { ...contextOptions, runtime }),
+      );
       loaded = loading;
       return loading.then(
         () => performance.now() - started,
@@ -282,10 +287,12 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     };
     invoker = async ({ event, awsRequestId, traceId, warn }) => {
       const started = performance.now();
-      loaded ??= loadHandler(target.file, target.exportName, version);
-      let handler: unknown;
+      loaded ??= loadHandler(target.file, target.exportName, version).then((handler) =>
+        handlerInvoker(handler as LambdaHandler<never>, { ...contextOptions, runtime }),
+      );
+      let run: ReturnType<typeof handlerInvoker>;
       try {
-        handler = await loaded;
+        run = await loaded;
       } catch (error) {
         loaded = undefined;
         return {
@@ -296,8 +303,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         };
       }
       process.env._X_AMZN_TRACE_ID = traceId;
-      const context = contextFor(awsRequestId);
-      return invoke(handler as LambdaHandler, event, context, { timeout, runtime, warn });
+      return run(event, { awsRequestId, traceId, warn });
     };
     reload = () => {
       version++;

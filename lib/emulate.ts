@@ -16,8 +16,9 @@ import {
 } from './formats/reverse.js';
 import { hasInvalidValueChar } from './headers.js';
 import type { HttpRequest, HttpResponse } from './http.js';
-import { type ContextOptions, checkContextOptions, contextFactory } from './invoke/context.js';
-import { invoke, type LambdaHandler, type NodeRuntime, type Outcome } from './invoke/invoke.js';
+import { type ContextOptions, checkContextOptions, type NodeRuntime } from './invoke/context.js';
+import { handlerInvoker } from './invoke/handler.js';
+import type { LambdaHandler, Outcome } from './invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from './log.js';
 
 export { ALB_REQUEST_LIMIT, type FormatName };
@@ -56,7 +57,11 @@ export interface AlbEmulatorOptions extends ContextOptions {
    * @default true
    */
   diagnostics?: boolean;
-  /** The runtime whose handler rules apply; `'nodejs24.x'` fails callback-style handlers. @default 'nodejs22.x' */
+  /**
+   * The runtime whose handler rules and context apply: `'nodejs24.x'` (runtime interface client 4:
+   * no callbacks, no `context.succeed`), or `'nodejs22.x'`/`'nodejs20.x'` (client 3).
+   * @default 'nodejs24.x'
+   */
   runtime?: NodeRuntime;
   /** Send `START`, `END` and `REPORT` lines for every invocation to the log hook. @default false */
   logInvocations?: boolean;
@@ -117,14 +122,6 @@ function checkOptions(options: AlbEmulatorOptions): void {
     }
   }
   if (
-    options.runtime !== undefined &&
-    !['nodejs20.x', 'nodejs22.x', 'nodejs24.x'].includes(options.runtime)
-  ) {
-    throw new InvalidOptionError(
-      `The "runtime" option is 'nodejs20.x', 'nodejs22.x' or 'nodejs24.x'; it got ${describe(options.runtime)}.`,
-    );
-  }
-  if (
     options.stripPrefix !== undefined &&
     (typeof options.stripPrefix !== 'string' || !options.stripPrefix.startsWith('/'))
   ) {
@@ -183,7 +180,7 @@ function settingsOf(options: AlbEmulatorOptions): Settings {
     strict: options.strict !== false,
     stripPrefix: options.stripPrefix?.replace(/\/+$/, ''),
     diagnostics: options.diagnostics !== false,
-    runtime: options.runtime ?? 'nodejs22.x',
+    runtime: options.runtime ?? 'nodejs24.x',
     timeout: options.timeout ?? 3000,
     logInvocations: options.logInvocations === true,
     log: options.log ?? stderrWarnings,
@@ -194,6 +191,8 @@ function settingsOf(options: AlbEmulatorOptions): Settings {
       region: options.region,
       accountId: options.accountId,
       timeout: options.timeout,
+      runtime: options.runtime ?? 'nodejs24.x',
+      tenantId: options.tenantId,
     },
   };
 }
@@ -522,13 +521,9 @@ export function createEmulator(
     );
   }
   const s = settingsOf(options);
-  const contextFor = contextFactory(s.context);
-  const invoker: Invoker = ({ event, awsRequestId, warn }) =>
-    invoke(handler as LambdaHandler, event, contextFor(awsRequestId), {
-      timeout: s.timeout,
-      runtime: s.runtime,
-      warn,
-    });
+  const run = handlerInvoker(handler, s.context);
+  const invoker: Invoker = ({ event, awsRequestId, traceId, warn }) =>
+    run(event, { awsRequestId, traceId, warn });
   return frontEnd(invoker, s);
 }
 

@@ -253,6 +253,35 @@ describe('the packed package', () => {
     expect(relative).toEqual([]);
   });
 
+  it.each([
+    [
+      'import',
+      'global.mjs',
+      "import 'lambda-bridge/global';\nimport { InvokeStore, invokeHandler } from 'lambda-bridge';",
+    ],
+    [
+      'require',
+      'global.cjs',
+      "require('lambda-bridge/global');\nconst { InvokeStore, invokeHandler } = require('lambda-bridge');",
+    ],
+  ])(
+    'lambda-bridge/global installs awslambda with %s; the main entry shares its store',
+    { timeout: 60_000 },
+    async (_how, file, load) => {
+      writeFileSync(
+        join(project, file),
+        `${load}
+const installed = globalThis.awslambda;
+invokeHandler(async () => globalThis.awslambda.InvokeStore.getRequestId(), {}, { awsRequestId: 'req-g' }).then((outcome) => {
+  console.log(JSON.stringify({ same: installed.InvokeStore === InvokeStore, outcome }));
+});
+`,
+      );
+      const output = JSON.parse(await exec(process.execPath, [file], project));
+      expect(output).toEqual({ same: true, outcome: { result: 'req-g' } });
+    },
+  );
+
   it('exposes its package.json', { timeout: 60_000 }, async () => {
     const output = await exec(
       process.execPath,

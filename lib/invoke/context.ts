@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { describe, InvalidOptionError } from '../errors.js';
+import { newTraceId } from '../formats/alb-reverse.js';
+
+/** The Node.js runtimes whose rules can be applied. */
+export type NodeRuntime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
+
+export const RUNTIMES: readonly NodeRuntime[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 export interface ContextOptions {
   /** @default 'local-function' */
@@ -17,6 +23,17 @@ export interface ContextOptions {
   timeout?: number;
   /** @default a fresh UUID */
   awsRequestId?: string;
+  /**
+   * Whose context to build: `'nodejs24.x'` builds the runtime interface client 4 context (12 keys,
+   * no `done`/`succeed`/`fail`/`callbackWaitsForEmptyEventLoop`); `'nodejs20.x'` and `'nodejs22.x'`
+   * the older one with those methods.
+   * @default 'nodejs24.x'
+   */
+  runtime?: NodeRuntime;
+  /** `context.tenantId` (nodejs24.x), as a tenant-isolated function receives it. @default undefined */
+  tenantId?: string;
+  /** `context.xRayTraceId` (nodejs24.x). @default a fresh `Root=1-…` trace id per context */
+  xRayTraceId?: string;
 }
 
 /** How a context reports completion through its legacy `done`/`succeed`/`fail` methods. */
@@ -52,6 +69,17 @@ export function checkContextOptions(options: ContextOptions): void {
       `The "memorySize" option is a whole number of MB from 128 to 10240; it got ${describe(options.memorySize)}.`,
     );
   }
+  if (options.runtime !== undefined && !RUNTIMES.includes(options.runtime)) {
+    throw new InvalidOptionError(
+      `The "runtime" option is 'nodejs20.x', 'nodejs22.x' or 'nodejs24.x'; it got ${describe(options.runtime)}.`,
+    );
+  }
+  for (const name of ['tenantId', 'xRayTraceId'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new InvalidOptionError(`The "${name}" option is a non-empty string; it got ${describe(value)}.`);
+    }
+  }
   if (
     options.timeout !== undefined &&
     !(typeof options.timeout === 'number' && options.timeout > 0 && Number.isFinite(options.timeout))
@@ -68,9 +96,13 @@ function logStreamName(now: Date, version: string): string {
 }
 
 /**
- * A Lambda context as the Node.js runtime builds it (contract 5.2): `memoryLimitInMB` is a
- * string, `getRemainingTimeInMillis()` counts down live from `timeout`, and
- * `callbackWaitsForEmptyEventLoop` defaults to `true`.
+ * A Lambda context as the chosen Node.js runtime builds it. For `nodejs24.x` (the default) it has
+ * exactly the 12 keys of the runtime interface client 4: `clientContext`, `identity`,
+ * `invokedFunctionArn`, `awsRequestId`, `tenantId`, `xRayTraceId`, `getRemainingTimeInMillis`,
+ * `functionName`, `functionVersion`, `memoryLimitInMB`, `logGroupName`, `logStreamName`. For
+ * `nodejs20.x`/`nodejs22.x` it also has `done`, `succeed`, `fail` and
+ * `callbackWaitsForEmptyEventLoop` (default `true`), and no `tenantId`/`xRayTraceId`.
+ * `memoryLimitInMB` is a string, `getRemainingTimeInMillis()` counts down live from `timeout`.
  *
  * @example
  * const context = createContext({ functionName: 'orders', timeout: 10_000 });
@@ -82,9 +114,10 @@ export function createContext(options: ContextOptions = {}): Context {
 
 /**
  * Contexts for one execution environment: the options are checked once, and every invocation's
- * context shares the environment's log stream, as on Lambda.
+ * context shares the environment's log stream, as on Lambda. The trace id, when given, is the one
+ * the invocation carries (`xRayTraceId` on nodejs24.x).
  */
-export function contextFactory(options: ContextOptions): (awsRequestId: string) => Context {
+export function contextFactory(options: ContextOptions): (awsRequestId: string, traceId?: string) => Context {
   checkContextOptions(options);
   const functionName = options.functionName ?? 'local-function';
   const version = options.functionVersion ?? '$LATEST';
@@ -94,6 +127,27 @@ export function contextFactory(options: ContextOptions): (awsRequestId: string) 
   const memory = String(options.memorySize ?? 128);
   const stream = logStreamName(new Date(), version);
   const timeout = options.timeout ?? 3000;
+  if ((options.runtime ?? 'nodejs24.x') === 'nodejs24.x') {
+    const tenantId = options.tenantId;
+    return (awsRequestId, traceId) => {
+      const deadline = Date.now() + timeout;
+      // The key order of the runtime interface client 4: invocation data, then the environment's.
+      return {
+        clientContext: undefined,
+        identity: undefined,
+        invokedFunctionArn: arn,
+        awsRequestId,
+        tenantId,
+        xRayTraceId: traceId ?? options.xRayTraceId ?? newTraceId(),
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+        functionName,
+        functionVersion: version,
+        memoryLimitInMB: memory,
+        logGroupName: `/aws/lambda/${functionName}`,
+        logStreamName: stream,
+      } as unknown as Context;
+    };
+  }
   return (awsRequestId) =>
     makeContext(functionName, version, arn, memory, awsRequestId, stream, Date.now() + timeout);
 }

@@ -1,6 +1,7 @@
 import { describeThrown } from '../errors.js';
-import { contextFactory } from '../invoke/context.js';
-import { invoke, type LambdaHandler } from '../invoke/invoke.js';
+import { installAwsLambdaGlobal } from '../invoke/global.js';
+import { handlerInvoker } from '../invoke/handler.js';
+import type { LambdaHandler } from '../invoke/invoke.js';
 import { importError, loadHandler } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
 
@@ -8,7 +9,7 @@ import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvir
 // invocation at a time for the server that forked it.
 const data = JSON.parse(process.env[DATA_VARIABLE] as string) as EnvironmentData;
 delete process.env[DATA_VARIABLE];
-const contextFor = contextFactory(data.context);
+installAwsLambdaGlobal();
 
 function post(message: FromEnvironment, then?: () => void): void {
   if (process.connected) process.send?.(message, undefined, {}, () => then?.());
@@ -93,18 +94,21 @@ async function main(): Promise<void> {
     post({ type: 'init-error', error: importError(error, data.file) });
     return;
   }
+  // The server stops this process at the timeout; this timer is only a backstop.
+  const run = handlerInvoker(
+    handler as LambdaHandler<never>,
+    { ...data.context, runtime: data.runtime },
+    (data.context.timeout ?? 3000) * 2 + 1000,
+  );
   post({ type: 'ready', initDuration: performance.now() - started, peakKB: peakKB() });
   process.on('message', async (message: ToEnvironment) => {
     if (message.type !== 'invoke') return;
     const before = resourceCounts();
     current = message.id;
     process.env._X_AMZN_TRACE_ID = message.traceId;
-    const context = contextFor(message.id);
-    // The server stops this process at the timeout; this timer is only a backstop.
-    const timeout = (data.context.timeout ?? 3000) * 2 + 1000;
-    const outcome = await invoke(handler, message.event, context, {
-      timeout,
-      runtime: data.runtime,
+    const outcome = await run(message.event, {
+      awsRequestId: message.id,
+      traceId: message.traceId,
       warn: (text) => post({ type: 'warn', id: message.id, message: text }),
     });
     // A rejection the handler left unhandled surfaces after the microtasks; it fails this invocation.

@@ -399,11 +399,15 @@ const handlerCases: HandlerCase[] = [
   },
 ];
 
-describe('reverse: how the handler completes', () => {
+// The completion model of nodejs20.x/22.x (callbacks, context.succeed); the nodejs24.x rules are
+// held against AWS's runtime client in test/runtime/ric-differential.test.ts.
+describe('reverse: how the handler completes (nodejs22.x)', () => {
   for (const entry of handlerCases) {
     it(`the handler ${entry.name}: the client gets ${entry.status}`, async () => {
       const { log, entries } = collector();
-      const { port } = await listen(toListener(loose(entry.handler), { log, ...entry.options }));
+      const { port } = await listen(
+        toListener(loose(entry.handler), { log, runtime: 'nodejs22.x', ...entry.options }),
+      );
       const started = Date.now();
       const response = await exchange(
         port,

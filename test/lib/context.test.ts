@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionError } from '../../lib/errors.js';
-import { checkContextOptions, createContext, wireContext } from '../../lib/invoke/context.js';
+import {
+  type ContextOptions,
+  checkContextOptions,
+  createContext as create,
+  wireContext,
+} from '../../lib/invoke/context.js';
+
+// The context of nodejs20.x/22.x (runtime interface client 3); nodejs24.x is tested below.
+const createContext = (options: ContextOptions = {}) => create({ runtime: 'nodejs22.x', ...options });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

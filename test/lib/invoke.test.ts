@@ -9,10 +9,11 @@ const ALREADY_DONE =
 
 async function run(handler: LambdaHandler, options: { timeout?: number; runtime?: NodeRuntime } = {}) {
   const warnings: string[] = [];
-  const context = createContext({ timeout: options.timeout ?? 1000 });
+  const runtime = options.runtime ?? 'nodejs22.x';
+  const context = createContext({ timeout: options.timeout ?? 1000, runtime });
   const outcome = await invoke(handler, { path: '/' }, context, {
     timeout: options.timeout ?? 1000,
-    runtime: options.runtime ?? 'nodejs22.x',
+    runtime,
     warn: (message) => warnings.push(message),
   });
   return { outcome, warnings, context };
@@ -224,9 +225,9 @@ describe('invoke: how a handler completes', () => {
       expect(handler).not.toHaveBeenCalled();
     });
 
-    it('21: nodejs24.x runs an async function that declares a callback parameter', async () => {
+    it('21: nodejs24.x refuses an async function that declares a callback parameter', async () => {
       const { outcome } = await run(async (_e, _c, _callback) => 'ok', { runtime: 'nodejs24.x' });
-      expect(result(outcome)).toBe('ok');
+      expect(failure(outcome).error.errorType).toBe('Runtime.CallbackHandlerDeprecated');
     });
 
     it.each(['nodejs20.x', 'nodejs22.x'] as const)('21: %s runs a callback handler', async (runtime) => {
@@ -321,7 +322,11 @@ describe('invoke: the timeout', () => {
     ['a handler that times out', () => new Promise(() => {})],
   ])('no timer is left once %s completes', async (_name, handler) => {
     const live = trackTimers();
-    await invoke(handler, {}, createContext(), { timeout: 100, runtime: 'nodejs22.x', warn: () => {} });
+    await invoke(handler, {}, createContext({ runtime: 'nodejs22.x' }), {
+      timeout: 100,
+      runtime: 'nodejs22.x',
+      warn: () => {},
+    });
     expect(live.size).toBe(0);
   });
 });

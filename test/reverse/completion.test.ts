@@ -2,7 +2,11 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { entries, expectAlb502, type Handler, mountings, sleep, useServers } from './support.js';
 
-const { serve } = useServers();
+const servers = useServers();
+// The completion model of nodejs20.x/22.x (runtime interface client 3): callbacks, context.succeed,
+// the first completion wins. nodejs24.x is covered in runtime24.test.ts and the RIC differential test.
+const serve: typeof servers.serve = (mounting, handler, options = {}) =>
+  servers.serve(mounting, handler, { runtime: 'nodejs22.x', ...options });
 
 const ALREADY_DONE =
   'Invocation has already been reported as done. Cannot call complete more than once per invocation.';
@@ -245,16 +249,20 @@ describe.each(mountings)('how a handler completes, through $name', (mounting) =>
       const response = await http.get('/');
       expectAlb502(response);
       expect(called).toBe(false);
-      expect(response.headers['x-lambda-bridge-reason']).toMatch(
-        /^the handler failed: Runtime\.CallbackHandlerDeprecated: Callback-based function handlers are not supported in nodejs24\.x/,
+      expect(response.headers['x-lambda-bridge-reason']).toBe(
+        'the handler failed: Runtime.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
       );
       expect(entries(log, 'HANDLER_ERROR')).toHaveLength(1);
     });
 
-    it('21: nodejs24.x runs an async handler that declares three parameters', async () => {
+    it('21: nodejs24.x refuses an async handler that declares three parameters, as its runtime client does', async () => {
       const handler: Handler = async (_event, _context, _callback) => ok('async with three');
       const { http } = await serve(mounting, handler, { runtime: 'nodejs24.x' });
-      expect((await http.get('/').expect(200)).text).toBe('async with three');
+      const response = await http.get('/');
+      expectAlb502(response);
+      expect(response.headers['x-lambda-bridge-reason']).toMatch(
+        /^the handler failed: Runtime\.CallbackHandlerDeprecated: /,
+      );
     });
 
     it('21: nodejs24.x runs a two-parameter handler that returns a promise', async () => {

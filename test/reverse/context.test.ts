@@ -2,7 +2,10 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type Handler, mountings, only, recorder, sleep, useServers } from './support.js';
 
-const { serve } = useServers();
+const servers = useServers();
+// The context of nodejs20.x/22.x; the nodejs24.x context is covered in runtime24.test.ts.
+const serve: typeof servers.serve = (mounting, handler, options = {}) =>
+  servers.serve(mounting, handler, { runtime: 'nodejs22.x', ...options });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const FUNCTION_ARN = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[^:]+(:.+)?$/;

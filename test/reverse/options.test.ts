@@ -119,12 +119,16 @@ describe('defaults', () => {
     );
   });
 
-  it('strict and diagnostics are on, the runtime is nodejs22.x (callback handlers run)', async () => {
-    const callbackHandler: Handler = (_event, _context, callback) => callback(null, { statusCode: '200' });
-    const { http } = await serve(listenerMounting, callbackHandler);
+  it('strict and diagnostics are on, the runtime is nodejs24.x (callback handlers are refused)', async () => {
+    const { http } = await serve(listenerMounting, async () => ({ statusCode: '200' }));
     const response = await http.get('/');
     expect(response.status).toBe(502);
     expect(response.headers['x-lambda-bridge-reason']).toMatch(/statusCode/);
+    const callbackHandler: Handler = (_event, _context, callback) => callback(null, { statusCode: 200 });
+    const refused = await serve(listenerMounting, callbackHandler);
+    const answer = await refused.http.get('/');
+    expect(answer.status).toBe(502);
+    expect(answer.headers['x-lambda-bridge-reason']).toMatch(/Runtime\.CallbackHandlerDeprecated/);
   });
 });
 

@@ -298,14 +298,21 @@ describe('serve(): failures as the Lambda runtime has them', () => {
 describe('serve(): the Node.js runtime rules, in an isolated environment', () => {
   const runtime = (name: string) => `${fixture('runtime.mjs')}#${name}`;
 
-  it('19: a synchronous handler that returns a value answers null: 502', async () => {
-    const { get, log } = await start({ handler: runtime('sync') });
+  it('19: nodejs22.x: a synchronous handler that returns a value answers null: 502', async () => {
+    const { get, log } = await start({ handler: runtime('sync'), runtime: 'nodejs22.x' });
     expect((await get('/')).status).toBe(502);
     expect(messages(entries(log, 'INVALID_RESULT'))).toContain('answered 502');
   });
 
-  it('18: callback and promise both complete: the first wins, the second is logged', async () => {
-    const { get, log } = await start({ handler: runtime('twice') });
+  it('nodejs24.x (the default): the return value of a synchronous handler is awaited and answered', async () => {
+    const { get } = await start({ handler: runtime('sync') });
+    const response = await get('/');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('"never sent"');
+  });
+
+  it('18: nodejs22.x: callback and promise both complete: the first wins, the second is logged', async () => {
+    const { get, log } = await start({ handler: runtime('twice'), runtime: 'nodejs22.x' });
     const response = await get('/');
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('"callback"');
@@ -314,8 +321,13 @@ describe('serve(): the Node.js runtime rules, in an isolated environment', () =>
     expect(warning.requestId).toBe(requestId(log, 0));
   });
 
-  it('25, 26: the context has the function settings and counts down from the timeout', async () => {
-    const { json, log } = await start({ handler: runtime('context'), functionName: 'orders', timeout: 2000 });
+  it('25, 26: nodejs22.x: the context has the function settings and counts down from the timeout', async () => {
+    const { json, log } = await start({
+      handler: runtime('context'),
+      functionName: 'orders',
+      timeout: 2000,
+      runtime: 'nodejs22.x',
+    });
     const context = await json<Record<string, unknown>>('/');
     expect(context).toMatchObject({
       awsRequestId: requestId(log, 0),
@@ -330,10 +342,39 @@ describe('serve(): the Node.js runtime rules, in an isolated environment', () =>
     expect(context.remaining).toBeLessThanOrEqual(2000);
   });
 
+  it('nodejs24.x: the 12-key context, xRayTraceId is the trace id of the event, and awslambda.InvokeStore holds the invocation', async () => {
+    const { json, log } = await start({ handler: runtime('context'), functionName: 'orders' });
+    const context = await json<Record<string, unknown>>('/');
+    expect(context.keys).toEqual([
+      'clientContext',
+      'identity',
+      'invokedFunctionArn',
+      'awsRequestId',
+      'tenantId',
+      'xRayTraceId',
+      'getRemainingTimeInMillis',
+      'functionName',
+      'functionVersion',
+      'memoryLimitInMB',
+      'logGroupName',
+      'logStreamName',
+    ]);
+    expect(context.xRayTraceId).toMatch(/^Root=1-/);
+    expect(context.xRayTraceId).toBe(context.eventTraceId);
+    expect(context.storeTraceId).toBe(context.eventTraceId);
+    expect(context.storeRequestId).toBe(requestId(log, 0));
+    expect(context.awsRequestId).toBe(requestId(log, 0));
+  });
+
   it('22: a result JSON.stringify cannot serialize fails the invocation', async () => {
-    const { get, log } = await start({ handler: runtime('bigint') });
+    const { get, log } = await start({ handler: runtime('bigint'), runtime: 'nodejs22.x' });
     expect((await get('/')).status).toBe(502);
     expect(messages(entries(log, 'HANDLER_ERROR'))).toContain('Runtime.SerializationError');
+    const current = await start({ handler: runtime('bigint') });
+    expect((await current.get('/')).status).toBe(502);
+    expect(messages(entries(current.log, 'HANDLER_ERROR'))).toContain(
+      'Runtime.JSONStringifyError: Unable to stringify response body',
+    );
   });
 
   it('process.exit in the handler fails the invocation with Runtime.ExitError and replaces the environment', async () => {
@@ -349,7 +390,7 @@ describe('serve(): the Node.js runtime rules, in an isolated environment', () =>
     const refused = await start({ handler: runtime('callbackStyle'), runtime: 'nodejs24.x' });
     expect((await refused.get('/')).status).toBe(502);
     expect(messages(entries(refused.log, 'HANDLER_ERROR'))).toContain('Runtime.CallbackHandlerDeprecated');
-    const allowed = await start({ handler: runtime('callbackStyle') });
+    const allowed = await start({ handler: runtime('callbackStyle'), runtime: 'nodejs22.x' });
     expect(await (await allowed.get('/')).text()).toBe('"called back"');
   });
 });
