@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installAwsLambdaGlobal } from '../../lib/invoke/global.js';
+import { type InvokeHandlerOutcome, invokeHandler } from '../../lib/invoke/handler.js';
+import { RicEnvironment, type RicOutcome } from './ric-api.js';
+
+// The proof behind the nodejs24.x rules: every fixture handler runs under AWS's own runtime
+// interface client (aws-lambda-ric 4, a child process per handler, driven by a Runtime API on
+// 127.0.0.1) and through invokeHandler with runtime 'nodejs24.x'; the outcomes must be identical:
+// the result's JSON, the streamed bytes and content type, or the error's type and message.
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const FIVE_SECONDS = 5000;
+
+interface Case {
+  name: string;
+  /** The events, invoked in order in one process (reused between invocations, as Lambda does). */
+  events?: unknown[];
+  /** The function timeout, ms. */
+  timeout?: number;
+  tenantId?: string;
+  /** A difference lambda-bridge documents: what each side gives instead of one shared outcome. */
+  differs?: { ric: Compared; bridge: Compared };
+}
+
+const CASES: Case[] = [
+  { name: 'syncReturn', events: [{ n: 1 }, { n: 2, s: 'é' }] },
+  { name: 'asyncReturn', events: [{ n: 3 }] },
+  { name: 'promiseReturn' },
+  { name: 'dateAndUndefined' },
+  { name: 'returnUndefined' },
+  { name: 'asyncUndefined' },
+  { name: 'returnBigInt' },
+  { name: 'returnCircular' },
+  { name: 'returnFunction' },
+  { name: 'returnSymbol' },
+  { name: 'throwingToJSON' },
+  { name: 'thenable' },
+  { name: 'thenableThrows' },
+  { name: 'callbackHandler' },
+  { name: 'asyncThreeParams' },
+  { name: 'defaultThirdParam' },
+  { name: 'restParams' },
+  { name: 'contextSucceed' },
+  { name: 'throwError' },
+  { name: 'throwSubclass' },
+  { name: 'throwString' },
+  { name: 'throwNullProto' },
+  { name: 'rejectNumber' },
+  { name: 'rejectUndefined' },
+  { name: 'rejectPlainObject' },
+  { name: 'errorNameNotString' },
+  { name: 'errorWithDel' },
+  { name: 'contextShape' },
+  { name: 'contextValues' },
+  { name: 'counter', events: [{}, {}, {}] },
+  { name: 'invokeStore', events: [{}, {}] },
+  { name: 'neverSettlesWithTimer', timeout: 1000 },
+  { name: 'streamingNonAsync' },
+  { name: 'streamingBody' },
+  { name: 'streamingContentType' },
+  { name: 'streamingThrows' },
+  {
+    // With nothing left to run, the runtime client's process exits and Lambda reports it at once;
+    // one process cannot see that, so the invocation runs into the timeout.
+    name: 'neverSettlesIdle',
+    timeout: 1000,
+    differs: {
+      ric: {
+        error: ['Runtime.ExitError', 'RequestId: <id> Error: Runtime exited without providing a reason'],
+      },
+      bridge: { error: ['Sandbox.Timedout', 'RequestId: <id> Error: Task timed out after 1.00 seconds'] },
+    },
+  },
+];
+
+type Compared = { result: string } | { stream: [string, string] } | { error: [string, string] };
+
+function fromRic(outcome: RicOutcome, id: string): Compared {
+  if (outcome.kind === 'result') return { result: outcome.json };
+  if (outcome.kind === 'stream') return { stream: [outcome.contentType, outcome.body.toString('hex')] };
+  return { error: [outcome.errorType, outcome.errorMessage.replaceAll(id, '<id>')] };
+}
+
+function fromBridge(outcome: InvokeHandlerOutcome, id: string): Compared {
+  if ('result' in outcome) return { result: JSON.stringify(outcome.result) };
+  if ('stream' in outcome)
+    return { stream: [outcome.stream.contentType, outcome.stream.body.toString('hex')] };
+  return { error: [outcome.error.errorType, outcome.error.errorMessage.replaceAll(id, '<id>')] };
+}
+
+interface Invocation {
+  id: string;
+  event: unknown;
+  traceId: string;
+}
+
+const invocations = new Map<string, Invocation[]>();
+const ric = new Map<string, Compared[]>();
+const environments: RicEnvironment[] = [];
+let handlers: Record<string, never>;
+
+async function runUnderRic(test: Case): Promise<void> {
+  const env = new RicEnvironment(FIXTURES, `handlers.${test.name}`);
+  environments.push(env);
+  await env.start();
+  const list = (test.events ?? [{ n: 1 }]).map((event) => ({
+    id: randomUUID(),
+    event,
+    traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`,
+  }));
+  invocations.set(test.name, list);
+  const outcomes: Compared[] = [];
+  for (const call of list) {
+    const outcome = await env.invoke({
+      ...call,
+      timeout: test.timeout ?? FIVE_SECONDS,
+      tenantId: test.tenantId,
+    });
+    outcomes.push(fromRic(outcome, call.id));
+  }
+  ric.set(test.name, outcomes);
+  await env.close();
+}
+
+beforeAll(async () => {
+  installAwsLambdaGlobal();
+  handlers = (await import(pathToFileURL(join(FIXTURES, 'handlers.mjs')).href)) as Record<string, never>;
+  // A few runtime processes at a time: each is a Node process loading the runtime client.
+  const queue = [...CASES];
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let test = queue.shift(); test; test = queue.shift()) await runUnderRic(test);
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(environments.map((env) => env.close().catch(() => {})));
+});
+
+describe('nodejs24.x: invokeHandler against the runtime interface client 4 (aws-lambda-ric 4.0.2)', () => {
+  it('covers at least 20 handlers', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(CASES)('$name', async (test) => {
+    const list = invocations.get(test.name) ?? [];
+    const bridge: Compared[] = [];
+    for (const call of list) {
+      const outcome = await invokeHandler(handlers[test.name], call.event, {
+        runtime: 'nodejs24.x',
+        timeout: test.timeout ?? FIVE_SECONDS,
+        awsRequestId: call.id,
+        xRayTraceId: call.traceId,
+        tenantId: test.tenantId,
+        log: () => {},
+      });
+      bridge.push(fromBridge(outcome, call.id));
+    }
+    if (test.differs) {
+      expect(ric.get(test.name)).toEqual(list.map(() => test.differs?.ric));
+      expect(bridge).toEqual(list.map(() => test.differs?.bridge));
+    } else {
+      expect(bridge).toEqual(ric.get(test.name));
+    }
+  });
+});
