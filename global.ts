@@ -6,3 +6,4 @@ installAwsLambdaGlobal();
 
 export { type AwsLambdaGlobal, installAwsLambdaGlobal } from './lib/invoke/global.js';
 export { InvokeStore, type InvokeStoreContext, LambdaInvokeStore } from './lib/invoke/store.js';
+export { HttpResponseStream, streamifyResponse } from './lib/invoke/streaming.js';

@@ -1,14 +1,17 @@
 import { InvokeStore, type LambdaInvokeStore } from './store.js';
+import { HttpResponseStream, streamifyResponse } from './streaming.js';
 
 /** The members of `globalThis.awslambda` that lambda-bridge provides. */
 export interface AwsLambdaGlobal {
   InvokeStore: LambdaInvokeStore;
+  streamifyResponse: typeof streamifyResponse;
+  HttpResponseStream: typeof HttpResponseStream;
   [key: string]: unknown;
 }
 
 /** The members an installed `awslambda` object gets, when it lacks them. */
 function members(): Record<string, unknown> {
-  return { InvokeStore };
+  return { InvokeStore, streamifyResponse, HttpResponseStream };
 }
 
 /**

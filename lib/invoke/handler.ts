@@ -7,6 +7,7 @@ import { invoke } from './invoke.js';
 import type { InvocationError, LambdaHandler, Outcome } from './outcome.js';
 import { ric4ErrorPayload } from './ric4.js';
 import { invokeStreaming, type StreamedResponse } from './stream-invoke.js';
+import { HANDLER_STREAMING } from './streaming.js';
 
 export interface InvokeHandlerOptions extends ContextOptions {
   /** Receives the runtime's warnings (a completion after the timeout, say). @default warnings on stderr */
@@ -21,8 +22,6 @@ export type InvokeHandlerOutcome<R = unknown> =
   | { result: R }
   | { stream: StreamedResponse }
   | { error: InvocationError };
-
-const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
 /** One invocation as an environment asks for it. */
 export interface InvocationCall {
@@ -89,7 +88,9 @@ export async function invokeHandler<R = unknown>(
   const warn = (message: string) =>
     safeLog(log, { level: 'warn', code: 'RUNTIME', message, requestId: awsRequestId });
   const mark =
-    typeof handler === 'function' ? (handler as unknown as Record<symbol, unknown>)[STREAMING] : undefined;
+    typeof handler === 'function'
+      ? (handler as unknown as Record<symbol, unknown>)[HANDLER_STREAMING]
+      : undefined;
   if (mark) {
     const runtime = options.runtime ?? 'nodejs24.x';
     const traceId = options.xRayTraceId ?? newTraceId();

@@ -3,6 +3,7 @@ import type { NodeRuntime } from './context.js';
 import type { InvokeSettings, LambdaHandler, Outcome } from './outcome.js';
 import { invokeRic3 } from './ric3.js';
 import { invokeRic4 } from './ric4.js';
+import { HANDLER_STREAMING } from './streaming.js';
 
 export type { NodeRuntime } from './context.js';
 export {
@@ -12,8 +13,6 @@ export {
   type LambdaHandler,
   type Outcome,
 } from './outcome.js';
-
-const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
 /**
  * Whether a runtime runs handlers with the runtime interface client 4: nodejs24.x, and nodejs22.x
@@ -47,7 +46,7 @@ export function invoke(
       duration: 0,
     });
   }
-  if ((handler as unknown as Record<symbol, unknown>)[STREAMING] === 'response') {
+  if ((handler as unknown as Record<symbol, unknown>)[HANDLER_STREAMING] === 'response') {
     return Promise.resolve({
       ok: false,
       error: {

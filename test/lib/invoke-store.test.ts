@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installAwsLambdaGlobal } from '../../lib/invoke/global.js';
 import { invokeHandler } from '../../lib/invoke/handler.js';
 import { InvokeStore, LambdaInvokeStore } from '../../lib/invoke/store.js';
+import { HttpResponseStream, streamifyResponse } from '../../lib/invoke/streaming.js';
 
 const holder = globalThis as { awslambda?: Record<string, unknown> };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,6 +108,8 @@ describe('the awslambda global', () => {
     const installed = installAwsLambdaGlobal();
     expect(holder.awslambda).toBe(installed);
     expect(installed.InvokeStore).toBe(InvokeStore);
+    expect(installed.streamifyResponse).toBe(streamifyResponse);
+    expect(installed.HttpResponseStream).toBe(HttpResponseStream);
   });
 
   it('never replaces an existing one, and keeps its members', () => {

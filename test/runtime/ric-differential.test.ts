@@ -62,6 +62,10 @@ const CASES: Case[] = [
   { name: 'streamingBody' },
   { name: 'streamingContentType' },
   { name: 'streamingThrows' },
+  { name: 'awslambdaGlobal' },
+  { name: 'streamingPrelude' },
+  { name: 'streamingPreludeEndOnly' },
+  { name: 'streamingLateContentType' },
   {
     // With nothing left to run, the runtime client's process exits and Lambda reports it at once;
     // one process cannot see that, so the invocation runs into the timeout.
