@@ -54,13 +54,22 @@ export function ric4ErrorPayload(value: unknown): InvocationError {
  * (`Object.create(null)`, a throwing `toString`), the runtime process exits with status 1.
  */
 function survivesLogging(value: unknown): boolean {
-  if (value instanceof Error) return true;
   try {
+    // `instanceof` itself throws for a Proxy whose traps throw; so does the runtime's check.
+    if (value instanceof Error) return true;
     String(value);
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * What a failed invocation reports under the runtime interface client 4: its error payload, or
+ * `Runtime.ExitError` when logging the value would end the runtime process.
+ */
+export function ric4Failure(value: unknown, requestId: string): InvocationError {
+  return survivesLogging(value) ? ric4ErrorPayload(value) : exitError(requestId, 1);
 }
 
 /** What Lambda reports when the runtime process exits during an invocation. */
@@ -134,8 +143,12 @@ export function invokeRic4(
       settings.warn('The handler completed after the invocation timed out; the completion was ignored.');
     const fail = (value: unknown) => {
       if (done) return late();
-      const error = survivesLogging(value) ? ric4ErrorPayload(value) : exitError(requestId, 1);
-      finish({ ok: false, error, timedOut: false, duration: performance.now() - started });
+      finish({
+        ok: false,
+        error: ric4Failure(value, requestId),
+        timedOut: false,
+        duration: performance.now() - started,
+      });
     };
     const succeed = (value: unknown) => {
       if (done) return late();

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import type { InvocationError } from './outcome.js';
-import { ric4ErrorPayload, timeoutError } from './ric4.js';
+import { ric4Failure, timeoutError } from './ric4.js';
 import { runInvocation } from './store.js';
 
 /** A streamed response as the runtime sends it: its content type and every byte written. */
@@ -71,7 +71,7 @@ export function invokeStreaming(
       clearTimeout(timer);
       resolve(outcome);
     };
-    const fail = (value: unknown) => finish({ error: ric4ErrorPayload(value) });
+    const fail = (value: unknown) => finish({ error: ric4Failure(value, context.awsRequestId) });
     const timer = setTimeout(
       () => finish({ error: timeoutError(context.awsRequestId, settings.timeout) }),
       settings.timeout,
