@@ -8,7 +8,7 @@ import type { RequestListener } from '../lib/apps/node.js';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
 import { describe, describeThrown, InvalidOptionError } from '../lib/errors.js';
 import { finalizeResponse, isBodiless } from '../lib/finalize.js';
-import { MULTI_VALUE_ATTRIBUTE, type ResultSettings, type SingleSetCookie } from '../lib/formats/alb.js';
+import type { ResultSettings, SingleSetCookie } from '../lib/formats/alb.js';
 import { handWrittenGaps } from '../lib/formats/apigw-v1.js';
 import { detectFormat, type HttpEvent, handWrittenV1Format, type ResultFor } from '../lib/formats/detect.js';
 import { lastHeader } from '../lib/http.js';
@@ -132,16 +132,27 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   const exposeErrors = options.exposeErrors === true;
   let cookieWarned = false;
   let handWrittenWarned = false;
+  const headersWarned = new Set<string>();
   const settings: ResultSettings = {
     isBinary: binaryPredicate(options.binary),
     singleSetCookie: options.singleSetCookie ?? 'last',
-    onCookiesDropped(kept, dropped) {
+    onCookiesDropped(kept, dropped, where, remedy) {
       if (cookieWarned) return;
       cookieWarned = true;
       safeLog(log, {
         level: 'warn',
         code: 'SET_COOKIE_DROPPED',
-        message: `the app set ${dropped + 1} cookies, but a single-value ALB result carries one Set-Cookie header; kept ${JSON.stringify(kept.split(';')[0])} and dropped ${dropped}. Enable the target group attribute ${MULTI_VALUE_ATTRIBUTE} to send them all. (Warned once per handler.)`,
+        message: `the app set ${dropped + 1} cookies, but ${where} carries one Set-Cookie header; kept ${JSON.stringify(kept.split(';')[0])} and dropped ${dropped}. ${remedy}. (Warned once per handler.)`,
+      });
+    },
+    onHeadersDropped(names, why) {
+      const fresh = names.filter((name) => !headersWarned.has(name));
+      if (fresh.length === 0) return;
+      for (const name of fresh) headersWarned.add(name);
+      safeLog(log, {
+        level: 'warn',
+        code: 'HEADERS_DROPPED',
+        message: `left out the response headers ${fresh.join(', ')}: ${why}. (Warned once per header name and handler.)`,
       });
     },
   };
@@ -254,8 +265,14 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
 
 /** The request method of an event not read yet, for a bodiless HEAD answer. */
 function methodOf(event: unknown): string {
-  const e = event as { httpMethod?: unknown; requestContext?: { http?: { method?: unknown } } };
-  const method = e.httpMethod ?? e.requestContext?.http?.method;
+  const e = event as {
+    httpMethod?: unknown;
+    method?: unknown;
+    requestContext?: { http?: { method?: unknown } };
+    Records?: { 0?: { cf?: { request?: { method?: unknown } } } };
+  };
+  const method =
+    e.httpMethod ?? e.requestContext?.http?.method ?? e.method ?? e.Records?.[0]?.cf?.request?.method;
   return typeof method === 'string' ? method : 'GET';
 }
 

@@ -98,7 +98,12 @@ export function queryFromDecodedParams(
 ): string {
   let out = '';
   const add = (key: string, value: string) => {
-    out += `${out === '' ? '' : '&'}${encodeComponent(key)}${value === '' ? '' : `=${encodeComponent(value)}`}`;
+    // An empty key with an empty value (`?=`) needs its `=`, or the pair would vanish.
+    const pair =
+      key === '' && value === ''
+        ? '='
+        : encodeComponent(key) + (value === '' ? '' : `=${encodeComponent(value)}`);
+    out += `${out === '' ? '' : '&'}${pair}`;
   };
   if (multi) {
     for (const key of Object.keys(multi)) for (const value of multi[key]) add(key, value);

@@ -82,8 +82,13 @@ export function requestFromAlbEvent(event: ALBEvent, basePath?: string): HttpReq
 export interface ResultSettings {
   isBinary: BinaryPredicate;
   singleSetCookie: SingleSetCookie;
-  /** Called when a single-value result cannot carry every Set-Cookie of the response. */
-  onCookiesDropped(kept: string, dropped: number): void;
+  /**
+   * Called when a result cannot carry every Set-Cookie of the response: `where` names the result
+   * shape ("a single-value ALB result"), `remedy` says how to lift the limit.
+   */
+  onCookiesDropped(kept: string, dropped: number, where: string, remedy: string): void;
+  /** Called when the service does not accept some response headers, which are left out. */
+  onHeadersDropped?(names: string[], why: string): void;
 }
 
 /** `"<code> <reason>"`, as the ALB wants `statusDescription` (contract 2.1). */
@@ -121,7 +126,13 @@ export function albResultFromResponse(
       }
       const kept = settings.singleSetCookie === 'first' ? values[0] : values[values.length - 1];
       headers[name] = kept;
-      if (values.length > 1) settings.onCookiesDropped(kept, values.length - 1);
+      if (values.length > 1)
+        settings.onCookiesDropped(
+          kept,
+          values.length - 1,
+          'a single-value ALB result',
+          `Enable the target group attribute ${MULTI_VALUE_ATTRIBUTE} to send them all`,
+        );
     }
     result.headers = headers;
   }

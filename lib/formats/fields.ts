@@ -100,9 +100,14 @@ export function readBody(body: unknown, isBase64Encoded: unknown): Buffer | stri
 }
 
 /** Checks the method and path of an event. */
-export function checkTarget(method: unknown, path: unknown, pathField = 'path'): string | undefined {
+export function checkTarget(
+  method: unknown,
+  path: unknown,
+  pathField = 'path',
+  methodField = 'httpMethod',
+): string | undefined {
   if (typeof method !== 'string' || !isHeaderName(method)) {
-    return `httpMethod must be an HTTP method such as "GET"; the event has ${show(method)}`;
+    return `${methodField} must be an HTTP method such as "GET"; the event has ${show(method)}`;
   }
   // `OPTIONS *` (RFC 9112 3.2.4) is the one request whose target is not a path.
   if (path === '*' && method === 'OPTIONS') return undefined;

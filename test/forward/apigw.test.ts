@@ -44,9 +44,11 @@ describe('detection order (contract 4.5)', () => {
     expect(result).toHaveProperty('multiValueHeaders');
   });
 
-  it('Lambda@Edge events are refused with LAMBDA_BRIDGE_UNSUPPORTED_EVENT', async () => {
+  it('Lambda@Edge response events are refused with LAMBDA_BRIDGE_UNSUPPORTED_EVENT', async () => {
     const handler = toLambda((_req, res) => res.end());
-    const edge = { Records: [{ cf: { request: { method: 'GET', uri: '/' } } }] };
+    const edge = {
+      Records: [{ cf: { config: { eventType: 'origin-response' }, response: { status: '200' } } }],
+    };
     await expect(handler(edge as never)).rejects.toBeInstanceOf(UnsupportedEventError);
   });
 

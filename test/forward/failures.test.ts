@@ -432,13 +432,14 @@ describe('events of another kind', () => {
 
   it.each([
     [
-      'a Lambda@Edge viewer request',
+      'a Lambda@Edge viewer response',
       {
         Records: [
           {
             cf: {
-              config: { distributionId: 'E1', eventType: 'viewer-request', requestId: 'x' },
+              config: { distributionId: 'E1', eventType: 'viewer-response', requestId: 'x' },
               request: { clientIp: '203.0.113.1', method: 'GET', uri: '/', querystring: '', headers: {} },
+              response: { status: '200', statusDescription: 'OK', headers: {} },
             },
           },
         ],
