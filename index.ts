@@ -22,7 +22,9 @@ export {
   type AlbEmulatorOptions,
   createAlbEvent,
   createApiGatewayEvent,
+  createEdgeEvent,
   createHealthCheckEvent,
+  createLatticeEvent,
   type EventRequest,
   type FormatName,
   REASON_HEADER,
@@ -36,6 +38,13 @@ export {
 } from './lib/errors.js';
 export { MULTI_VALUE_ATTRIBUTE, type SingleSetCookie } from './lib/formats/alb.js';
 export type { HttpEvent, ResultFor } from './lib/formats/detect.js';
+export { TRUNCATED_HEADER } from './lib/formats/edge.js';
+export type {
+  LatticeEventV1,
+  LatticeEventV2,
+  LatticeIdentity,
+  LatticeResult,
+} from './lib/formats/lattice.js';
 export type { FormatEvent, FormatHandler, FormatResult } from './lib/formats/typed.js';
 export { type ContextOptions, createContext, type NodeRuntime } from './lib/invoke/context.js';
 export { type AwsLambdaGlobal, installAwsLambdaGlobal } from './lib/invoke/global.js';

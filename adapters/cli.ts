@@ -14,7 +14,8 @@ Serves a Lambda handler locally behind an emulated Application Load Balancer.
 Options:
   --port <n>            port to listen on; 0 picks a free one (default 3000)
   --host <address>      address to listen on (default 127.0.0.1)
-  --format <name>       alb, apigw-v1, apigw-v2 or function-url (default alb)
+  --format <name>       alb, apigw-v1, apigw-v2, function-url, lattice-v1, lattice-v2,
+                        edge-viewer-request or edge-origin-request (default alb)
   --multi-value         enable lambda.multi_value_headers.enabled (default off)
   --timeout <seconds>   function timeout, up to 900 (default 3)
   --memory <MB>         function memory size, 128 to 10240 (default 128); an environment
@@ -239,6 +240,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
       'apigw-v1': 'API Gateway REST',
       'apigw-v2': 'HTTP API',
       'function-url': 'function URL',
+      'lattice-v1': 'VPC Lattice V1',
+      'lattice-v2': 'VPC Lattice V2',
+      'edge-viewer-request': 'Lambda@Edge viewer request',
+      'edge-origin-request': 'Lambda@Edge origin request',
     }[options.format ?? 'alb'];
     const ready = `lambda-bridge: serving ${options.handler} at ${server.url} (${service}, ${mode.join(', ')})`;
     io.out(

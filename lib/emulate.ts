@@ -1,11 +1,17 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import type {
+  ALBEvent,
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  CloudFrontRequestEvent,
+} from 'aws-lambda';
 import { describe, InvalidOptionError } from './errors.js';
 import { finalizeResponse } from './finalize.js';
-import { newTraceId, withAlbHeaders } from './formats/alb-reverse.js';
+import { newTraceId } from './formats/alb-reverse.js';
 import { stripBasePath } from './formats/fields.js';
+import type { LatticeEventV1, LatticeEventV2 } from './formats/lattice.js';
 import {
   ALB_REQUEST_LIMIT,
   FORMAT_NAMES,
@@ -26,8 +32,9 @@ export { ALB_REQUEST_LIMIT, type FormatName };
 export interface AlbEmulatorOptions extends ContextOptions {
   /**
    * The service in front of the handler: an Application Load Balancer, API Gateway REST
-   * (payload 1.0), an HTTP API (payload 2.0), or a function URL (payload 2.0 on a
-   * `*.lambda-url.<region>.on.aws` domain).
+   * (payload 1.0), an HTTP API (payload 2.0), a function URL (payload 2.0 on a
+   * `*.lambda-url.<region>.on.aws` domain), a VPC Lattice target group (event structure V1 or
+   * V2), or a CloudFront distribution with a Lambda@Edge viewer-request or origin-request trigger.
    * @default 'alb'
    */
   format?: FormatName;
@@ -273,7 +280,7 @@ function requestFromInit(request: EventRequest, settings: Settings, defaultHost?
     protocol: request.protocol ?? 'http',
     port: request.port,
   };
-  http.headers = withAlbHeaders(http, newTraceId());
+  http.headers = settings.format.forwardHeaders(http, newTraceId());
   return http;
 }
 
@@ -320,6 +327,64 @@ export function createApiGatewayEvent<F extends 'apigw-v1' | 'apigw-v2' | 'funct
     randomUUID(),
     Date.now(),
   ) as never;
+}
+
+/**
+ * Builds the event a VPC Lattice target group sends for a request, in event structure V2 (the
+ * default here) or V1 (`format: 'lattice-v1'`), as the middleware does.
+ *
+ * @example
+ * const event = createLatticeEvent({ url: '/orders?id=7' }, { format: 'lattice-v1' });
+ */
+export function createLatticeEvent<F extends 'lattice-v1' | 'lattice-v2' = 'lattice-v2'>(
+  request: EventRequest = {},
+  options: AlbEmulatorOptions & { format?: F } = {},
+): F extends 'lattice-v1' ? LatticeEventV1 : LatticeEventV2 {
+  return builtEvent(
+    request,
+    options,
+    ['lattice-v1', 'lattice-v2'],
+    'lattice-v2',
+    'createLatticeEvent',
+  ) as never;
+}
+
+/**
+ * Builds the event a Lambda@Edge trigger receives for a request: viewer request (the default)
+ * or origin request (`format: 'edge-origin-request'`), with "include body" on.
+ *
+ * @example
+ * const event = createEdgeEvent({ method: 'POST', url: '/form', body: 'a=1' });
+ */
+export function createEdgeEvent(
+  request: EventRequest = {},
+  options: AlbEmulatorOptions & { format?: 'edge-viewer-request' | 'edge-origin-request' } = {},
+): CloudFrontRequestEvent {
+  return builtEvent(
+    request,
+    options,
+    ['edge-viewer-request', 'edge-origin-request'],
+    'edge-viewer-request',
+    'createEdgeEvent',
+  ) as CloudFrontRequestEvent;
+}
+
+function builtEvent(
+  request: EventRequest,
+  options: AlbEmulatorOptions,
+  formats: readonly FormatName[],
+  fallback: FormatName,
+  builder: string,
+): unknown {
+  checkOptions(options);
+  const format = options.format ?? fallback;
+  if (!formats.includes(format)) {
+    throw new InvalidOptionError(
+      `${builder} builds ${formats.map((n) => `'${n}'`).join(' and ')} events; it got format ${describe(format)}. Use the builder of that service.`,
+    );
+  }
+  const settings = settingsOf({ ...options, format });
+  return settings.format.eventFromRequest(requestFromInit(request, settings), randomUUID(), Date.now());
 }
 
 /** The health-check event a target group sends (contract 1.6), in the options' header mode. */
@@ -615,7 +680,7 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
     const refused = format.checkRequest(request);
     if (refused) return answer(format.page(refused.status), refused.code, refused.reason);
     const traceId = newTraceId();
-    request.headers = withAlbHeaders(request, traceId);
+    request.headers = format.forwardHeaders(request, traceId);
     const id = randomUUID();
     const event = format.eventFromRequest(request, id, Date.now());
     const info = (code: string, message: string) =>
@@ -637,7 +702,7 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
       const reason = outcome.timedOut
         ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
         : `the handler failed: ${error.errorType}: ${error.errorMessage}`;
-      const page = format.failure();
+      const page = format.failure('error');
       warn(
         outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR',
         `answered ${page.status}: ${reason}${error.trace.length > 1 ? `\n${error.trace.join('\n')}` : ''}`,
@@ -648,7 +713,8 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
     }
     const read = format.readResult(outcome.result, outcome.json);
     for (const warning of read.warnings) warn('RESULT', warning, id);
-    if (!read.ok) return answer(format.failure(), 'INVALID_RESULT', `invalid result: ${read.reason}`, id);
+    if (!read.ok)
+      return answer(format.failure('invalid'), 'INVALID_RESULT', `invalid result: ${read.reason}`, id);
     return { response: finalizeResponse(read.response, method), close: false };
   };
 }

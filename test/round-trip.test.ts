@@ -216,6 +216,74 @@ describe.each<{ name: string; app: AppSource; direct: () => Promise<Listener> | 
   );
 });
 
+// The other front doors: every result shape that can carry each Set-Cookie answers like the app;
+// a VPC Lattice result carries one (the last the app set).
+const FRONT_DOORS = [
+  { format: 'lattice-v1', everyCookie: false },
+  { format: 'lattice-v2', everyCookie: false },
+  { format: 'edge-viewer-request', everyCookie: true },
+  { format: 'edge-origin-request', everyCookie: true },
+] as const;
+
+describe.each([
+  { name: 'examples/express-app', listener: expressApp as Listener, routes: expressRoutes },
+  { name: 'examples/koa-app', listener: koaApp.callback() as Listener, routes: koaRoutes },
+])('$name through toListener(toLambda(app), { format })', ({ listener, routes }) => {
+  const log: LogEntry[] = [];
+  const hook = { log: (entry: LogEntry) => log.push(entry) };
+  const ports: Record<string, number> = {};
+
+  beforeAll(async () => {
+    ports.direct = (await listen(listener)).port;
+    for (const { format, everyCookie } of FRONT_DOORS)
+      if (everyCookie)
+        ports[format] = (await listen(toListener(toLambda(listener, hook), { ...hook, format }))).port;
+  });
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-06-01T12:00:00Z') });
+    log.length = 0;
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function send(port: number, route: Route): Promise<Exchange> {
+    const body = route.body === undefined ? undefined : Buffer.from(route.body);
+    return exchange(await rawRequest(port, route.method, route.path, route.lines, body));
+  }
+
+  describe.each(FRONT_DOORS)('$format', ({ format, everyCookie }) => {
+    it.each(routes)('$name gives the same status, headers and bytes', async (route) => {
+      // A fresh handler for Lattice: the Set-Cookie warning is given once per handler.
+      const port = everyCookie
+        ? ports[format]
+        : (await listen(toListener(toLambda(listener, hook), { ...hook, format }))).port;
+      const direct = await send(ports.direct, route);
+      const bridged = await send(port, route);
+      expect(bridged.status).toBe(direct.status);
+      expect(bridged.body.equals(direct.body)).toBe(true);
+      const { 'set-cookie': directCookies = [], ...directRest } = direct.headers;
+      const { 'set-cookie': bridgedCookies = [], ...bridgedRest } = bridged.headers;
+      // content-length is read-only for Lambda@Edge: a HEAD answer loses the length a GET would have.
+      if (everyCookie && route.method === 'HEAD') {
+        expect(bridgedRest['content-length']).toBeUndefined();
+        delete directRest['content-length'];
+      }
+      expect(bridgedRest).toEqual(directRest);
+      if (everyCookie || directCookies.length <= 1) {
+        expect(bridgedCookies).toEqual(directCookies);
+        expect(log).toEqual([]);
+      } else {
+        expect(bridgedCookies).toHaveLength(1);
+        expect(directCookies).toContain(bridgedCookies[0]);
+        expect(log.map((entry) => entry.code)).toEqual(['SET_COOKIE_DROPPED']);
+      }
+    });
+  });
+});
+
 describe('examples/koa-app with two Cookie request lines', () => {
   const route: Route = {
     name: 'two cookies read',

@@ -30,7 +30,7 @@ export function requestTime(now: number): string {
 }
 
 /** A query value as API Gateway delivers it: percent-decoded; a malformed escape stays as sent. */
-function decode(text: string): string {
+export function decode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -41,7 +41,7 @@ function decode(text: string): string {
 // As with binary media types configured: a request body of no stated type arrives base64.
 const isBinaryRequest = (type: string, coding: string) => type === '' || defaultIsBinary(type, coding);
 
-function bodyOf(request: HttpRequest): { body: string | undefined; isBase64Encoded: boolean } {
+export function bodyOf(request: HttpRequest): { body: string | undefined; isBase64Encoded: boolean } {
   if (request.body.length === 0) return { body: undefined, isBase64Encoded: false };
   const { type, coding } = contentHeaders(request.headers);
   const base64 = needsBase64(request.body, type, coding, isBinaryRequest);
@@ -204,7 +204,7 @@ function headerText(value: unknown): string | undefined {
     : undefined;
 }
 
-function pushChecked(out: string[], name: string, value: string): string | undefined {
+export function pushChecked(out: string[], name: string, value: string): string | undefined {
   if (!isHeaderName(name)) return `header name ${JSON.stringify(name)} is not a valid HTTP token`;
   if (hasInvalidValueChar(value))
     return `header ${JSON.stringify(name)} holds a character not allowed in HTTP`;
@@ -212,7 +212,7 @@ function pushChecked(out: string[], name: string, value: string): string | undef
   return undefined;
 }
 
-function bodyBytes(body: unknown, base64: unknown): Buffer | string {
+export function bodyBytes(body: unknown, base64: unknown): Buffer | string {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (typeof body !== 'string') return `body must be a string; it is ${kind(body)}`;
   if (base64 === true)

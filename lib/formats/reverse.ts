@@ -7,6 +7,7 @@ import {
   isUnreadableText,
   type ResultReading,
   responseFromAlbResult,
+  withAlbHeaders,
 } from './alb-reverse.js';
 import {
   type ApiTarget,
@@ -17,11 +18,42 @@ import {
   v2EventFromRequest,
 } from './apigw-reverse.js';
 import { LAMBDA_RESULT_LIMIT } from './apigw-v1.js';
+import {
+  cloudFrontErrorPage,
+  edgeEventFromRequest,
+  edgeHeaders,
+  responseFromEdgeResult,
+} from './edge-reverse.js';
+import { LATTICE_LIMIT } from './lattice.js';
+import {
+  latticeErrorResponse,
+  latticeV1EventFromRequest,
+  latticeV2EventFromRequest,
+  responseFromLatticeResult,
+  withLatticeHeaders,
+} from './lattice-reverse.js';
 
 /** The service the emulator plays in front of the handler. */
-export type FormatName = 'alb' | 'apigw-v1' | 'apigw-v2' | 'function-url';
+export type FormatName =
+  | 'alb'
+  | 'apigw-v1'
+  | 'apigw-v2'
+  | 'function-url'
+  | 'lattice-v1'
+  | 'lattice-v2'
+  | 'edge-viewer-request'
+  | 'edge-origin-request';
 
-export const FORMAT_NAMES: readonly FormatName[] = ['alb', 'apigw-v1', 'apigw-v2', 'function-url'];
+export const FORMAT_NAMES: readonly FormatName[] = [
+  'alb',
+  'apigw-v1',
+  'apigw-v2',
+  'function-url',
+  'lattice-v1',
+  'lattice-v2',
+  'edge-viewer-request',
+  'edge-origin-request',
+];
 
 /** The largest request body an ALB passes to a Lambda target, in bytes (contract 3). */
 export const ALB_REQUEST_LIMIT = 1024 * 1024;
@@ -41,14 +73,19 @@ export interface ReverseFormat {
   /** The largest request body passed to the function, in bytes. */
   readonly requestLimit: number;
   precheck(method: string, url: string, headers: IncomingHttpHeaders): Rejection | undefined;
+  /** The request's headers as the function sees them: what the service adds, drops or replaces. */
+  forwardHeaders(request: HttpRequest, traceId: string): string[];
   /** A request, body read, that the service refuses before invoking the function. */
   checkRequest(request: HttpRequest): Rejection | undefined;
   eventFromRequest(request: HttpRequest, requestId: string, now: number): unknown;
   readResult(result: unknown, json: string): ResultReading;
   /** The service's own answer for a status it generates (413, and the ALB's 4xx). */
   page(status: number): HttpResponse;
-  /** The service's own answer when the invocation fails, times out, or returns an unusable result. */
-  failure(): HttpResponse;
+  /**
+   * The service's own answer when the invocation fails or times out (`'error'`), or returns a
+   * result it refuses (`'invalid'`).
+   */
+  failure(kind: 'error' | 'invalid'): HttpResponse;
 }
 
 export interface ReverseSettings {
@@ -109,6 +146,7 @@ function albFormat(s: ReverseSettings): ReverseFormat {
           'the body has a text content type but is not valid UTF-8; an ALB refuses such a request (LambdaBadRequest) and the handler was not invoked',
       };
     },
+    forwardHeaders: withAlbHeaders,
     eventFromRequest: (request) => albEventFromRequest(request, target),
     readResult: (result, json) => responseFromAlbResult(result, rules, Buffer.byteLength(json)),
     page: albErrorPage,
@@ -134,6 +172,7 @@ function apiFormat(name: FormatName, s: ReverseSettings): ReverseFormat {
     service: functionUrl ? 'function URL' : 'API Gateway',
     requestLimit: LAMBDA_RESULT_LIMIT,
     precheck: () => undefined,
+    forwardHeaders: withAlbHeaders,
     // A body that is not UTF-8 travels base64, whatever its type.
     checkRequest: () => undefined,
     eventFromRequest: (request, requestId, now) =>
@@ -148,7 +187,73 @@ function apiFormat(name: FormatName, s: ReverseSettings): ReverseFormat {
   };
 }
 
+function latticeFormat(name: 'lattice-v1' | 'lattice-v2', s: ReverseSettings): ReverseFormat {
+  const id = randomBytes(9).toString('hex').slice(0, 17);
+  const arn = (kind: string, prefix: string) =>
+    `arn:aws:vpc-lattice:${s.region}:${s.accountId}:${kind}/${prefix}-${id}`;
+  const target = {
+    serviceNetworkArn: arn('servicenetwork', 'sn'),
+    serviceArn: arn('service', 'svc'),
+    targetGroupArn: s.targetGroupArn.includes(':vpc-lattice:') ? s.targetGroupArn : arn('targetgroup', 'tg'),
+    region: s.region,
+    sourceVpcArn: `arn:aws:ec2:${s.region}:${s.accountId}:vpc/vpc-${id}`,
+  };
+  return {
+    name,
+    service: 'VPC Lattice',
+    requestLimit: LATTICE_LIMIT,
+    precheck: () => undefined,
+    forwardHeaders: withLatticeHeaders,
+    checkRequest: () => undefined,
+    eventFromRequest: (request, _id, now) =>
+      name === 'lattice-v1'
+        ? latticeV1EventFromRequest(request)
+        : latticeV2EventFromRequest(request, target, now),
+    readResult: responseFromLatticeResult,
+    page: latticeErrorResponse,
+    // AWS does not document Lattice's answer to a failed invocation; a proxy's 502 is assumed.
+    failure: () => latticeErrorResponse(502),
+  };
+}
+
+function edgeFormat(name: 'edge-viewer-request' | 'edge-origin-request'): ReverseFormat {
+  const type = name === 'edge-viewer-request' ? 'viewer-request' : 'origin-request';
+  const distributionId = `E${randomBytes(7).toString('hex').toUpperCase()}`;
+  const target = {
+    distributionId,
+    distributionDomainName: `d${randomBytes(6).toString('hex')}.cloudfront.net`,
+  };
+  return {
+    name,
+    service: 'CloudFront',
+    // CloudFront truncates what it exposes to the function; the emulator reads at most this much.
+    requestLimit: LAMBDA_RESULT_LIMIT,
+    precheck: () => undefined,
+    forwardHeaders: (request) => edgeHeaders(request, type),
+    checkRequest: () => undefined,
+    eventFromRequest: (request) => edgeEventFromRequest(request, type, target),
+    readResult: (result, json) => responseFromEdgeResult(result, json, type),
+    page: (status) => cloudFrontErrorPage(status),
+    // A result that fails validation: 502 LambdaValidationError; a failed function: 503 LambdaExecutionError.
+    failure: (kind) =>
+      kind === 'invalid'
+        ? cloudFrontErrorPage(502, 'LambdaValidationError')
+        : cloudFrontErrorPage(503, 'LambdaExecutionError'),
+  };
+}
+
 /** The emulated service for a format name. */
 export function reverseFormat(name: FormatName, settings: ReverseSettings): ReverseFormat {
-  return name === 'alb' ? albFormat(settings) : apiFormat(name, settings);
+  switch (name) {
+    case 'alb':
+      return albFormat(settings);
+    case 'lattice-v1':
+    case 'lattice-v2':
+      return latticeFormat(name, settings);
+    case 'edge-viewer-request':
+    case 'edge-origin-request':
+      return edgeFormat(name);
+    default:
+      return apiFormat(name, settings);
+  }
 }

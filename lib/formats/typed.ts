@@ -5,8 +5,11 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResult,
   APIGatewayProxyResultV2,
+  CloudFrontRequestEvent,
+  CloudFrontRequestResult,
   Context,
 } from 'aws-lambda';
+import type { LatticeEventV1, LatticeEventV2, LatticeResult } from './lattice.js';
 import type { FormatName } from './reverse.js';
 
 /** The event a handler receives behind each service the middleware plays. */
@@ -14,14 +17,24 @@ export type FormatEvent<F extends FormatName = 'alb'> = F extends 'alb'
   ? ALBEvent
   : F extends 'apigw-v1'
     ? APIGatewayProxyEvent
-    : APIGatewayProxyEventV2;
+    : F extends 'lattice-v1'
+      ? LatticeEventV1
+      : F extends 'lattice-v2'
+        ? LatticeEventV2
+        : F extends 'edge-viewer-request' | 'edge-origin-request'
+          ? CloudFrontRequestEvent
+          : APIGatewayProxyEventV2;
 
 /** The result each service reads from the handler. */
 export type FormatResult<F extends FormatName = 'alb'> = F extends 'alb'
   ? ALBResult
   : F extends 'apigw-v1'
     ? APIGatewayProxyResult
-    : APIGatewayProxyResultV2;
+    : F extends 'lattice-v1' | 'lattice-v2'
+      ? LatticeResult
+      : F extends 'edge-viewer-request' | 'edge-origin-request'
+        ? CloudFrontRequestResult
+        : APIGatewayProxyResultV2;
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a callback-style handler returns nothing, as in aws-lambda's own Handler type.
 type Completion<R> = void | PromiseLike<R>;

@@ -96,3 +96,35 @@ describe('handlers typed elsewhere', () => {
     expectTypeOf(toExpress(exported, { multiValueHeaders: true })).toBeFunction();
   });
 });
+
+describe('the front-door formats type the handler', () => {
+  it('lattice-v2: a V2 event with its identity, a Lattice result', async () => {
+    const listener = toListener(
+      async (event) => {
+        expectTypeOf(event.requestContext.identity.type).toEqualTypeOf<string | undefined>();
+        expectTypeOf(event.queryStringParameters).toEqualTypeOf<
+          Record<string, string[]> | null | undefined
+        >();
+        return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: event.path };
+      },
+      { format: 'lattice-v2', ...quiet },
+    );
+    expect((await request(listener).get('/v2').expect(200)).text).toBe('/v2');
+    // @ts-expect-error a Lattice header value is one string
+    toListener(async () => ({ statusCode: 200, headers: { a: ['1'] } }), { format: 'lattice-v1' });
+  });
+
+  it('edge-viewer-request: a CloudFront request event, a generated response with a string status', async () => {
+    const listener = toListener(
+      async (event) => ({
+        status: '200',
+        headers: { 'content-type': [{ key: 'Content-Type', value: 'text/plain' }] },
+        body: event.Records[0].cf.request.uri,
+      }),
+      { format: 'edge-viewer-request', ...quiet },
+    );
+    expect((await request(listener).get('/e').expect(200)).text).toBe('/e');
+    // @ts-expect-error status is a string
+    toListener(async () => ({ status: 200 }), { format: 'edge-origin-request' });
+  });
+});

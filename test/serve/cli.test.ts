@@ -715,6 +715,14 @@ describe('parseCli', () => {
     expect(timeout('1.5')).toBe(1500);
   });
 
+  it.each(['lattice-v1', 'lattice-v2', 'edge-viewer-request', 'edge-origin-request'])(
+    'takes --format %s',
+    (format) => {
+      const parsed = parseCli(['serve', 'h.js', '--format', format]);
+      expect(parsed.command === 'serve' ? parsed.options.format : undefined).toBe(format);
+    },
+  );
+
   it('reads --help, -h, --version and -v before anything else', () => {
     expect(parseCli(['--help'])).toEqual({ command: 'help' });
     expect(parseCli(['-h'])).toEqual({ command: 'help' });
@@ -734,7 +742,7 @@ describe('parseCli', () => {
     [['serve', 'h.js', '--timeout', '901'], /^--timeout takes a number from 0\.001 to 900/],
     [
       ['serve', 'h.js', '--format', 'soap'],
-      /^--format is one of alb, apigw-v1, apigw-v2, function-url; got "soap"\.$/,
+      /^--format is one of alb, apigw-v1, apigw-v2, function-url, lattice-v1, lattice-v2, edge-viewer-request, edge-origin-request; got "soap"\.$/,
     ],
     [['serve', 'h.js', '--timeout', ''], /^--timeout takes a number/],
     [

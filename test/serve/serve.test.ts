@@ -504,6 +504,34 @@ describe('serve(): execution environments', () => {
     },
   );
 
+  it.each(['lattice-v1', 'lattice-v2', 'edge-viewer-request', 'edge-origin-request'] as const)(
+    'format: %s builds its events in the environments',
+    async (format) => {
+      const { get } = await start({ handler: fixture('echo-front-door.mjs'), format });
+      const response = await get('/p?a=1&a=2');
+      expect(response.status).toBe(200);
+      const event = (await response.json()) as Record<string, unknown>;
+      if (format === 'lattice-v1') {
+        expect(event).toMatchObject({ raw_path: '/p', method: 'GET', query_string_parameters: { a: '2' } });
+      } else if (format === 'lattice-v2') {
+        expect(event).toMatchObject({ version: '2.0', path: '/p', queryStringParameters: { a: ['1', '2'] } });
+      } else {
+        const { cf } = (event as { Records: Array<{ cf: Record<string, unknown> }> }).Records[0];
+        expect(cf).toMatchObject({
+          config: { eventType: format.slice(5) },
+          request: { method: 'GET', uri: '/p', querystring: 'a=1&a=2' },
+        });
+      }
+    },
+  );
+
+  it("format: edge-viewer-request answers a failed invocation with CloudFront's 503", async () => {
+    const { get } = await start({ handler: fixture('echo-front-door.mjs'), format: 'edge-viewer-request' });
+    const response = await get('/throw');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('x-cache')).toBe('LambdaExecutionError from cloudfront');
+  });
+
   it('format: apigw-v1 answers a failed invocation with 502 {"message": "Internal server error"}', async () => {
     const { get } = await start({ handler: fixture('handler.mjs'), format: 'apigw-v1' });
     const response = await get('/reject');
