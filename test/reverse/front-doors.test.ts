@@ -3,6 +3,7 @@ import express from 'express';
 import Koa from 'koa';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { toFetch } from '../../adapters/fetch.js';
 import { toKoa } from '../../adapters/koa.js';
 import { toLambda } from '../../adapters/lambda.js';
 import { toExpress, toListener } from '../../adapters/node.js';
@@ -310,6 +311,14 @@ describe('the new formats in every host', () => {
     const response = await request(host).get('/api/hello?q=a%20b').expect(200);
     expect(response.body).toEqual({ q: 'a b' });
     expect(response.headers['set-cookie']).toEqual(['seen=1; Path=/']);
+  });
+
+  it.each(formats)('%s through toFetch', async (format) => {
+    const fetchHandler = toFetch(loose(handler), { format, log: () => {} });
+    const response = await fetchHandler(new Request('http://localhost/hello?q=a%20b'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ q: 'a b' });
+    expect(response.headers.getSetCookie()).toEqual(['seen=1; Path=/']);
   });
 
   it.each(formats)('%s through toKoa', async (format) => {
