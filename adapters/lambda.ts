@@ -7,15 +7,16 @@ import { type App, type CallbackApp, dispatchOf, fromFetch } from '../lib/apps/k
 import type { RequestListener } from '../lib/apps/node.js';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
 import { describe, describeThrown, InvalidOptionError } from '../lib/errors.js';
-import { finalizeResponse, isBodiless } from '../lib/finalize.js';
+import { finalizeResponse, finalStatusProblem, isBodiless } from '../lib/finalize.js';
 import type { ResultSettings, SingleSetCookie } from '../lib/formats/alb.js';
 import { handWrittenGaps } from '../lib/formats/apigw-v1.js';
 import { detectFormat, type HttpEvent, handWrittenV1Format, type ResultFor } from '../lib/formats/detect.js';
-import { lastHeader } from '../lib/http.js';
+import { headerBlockSize, lastHeader } from '../lib/http.js';
 import { isThenable } from '../lib/invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
 import type { BodyLimit } from '../lib/node/response.js';
 import { acceptsCompression, compressResponse, resultSize } from '../lib/size.js';
+import { MAX_TIMER_MS } from '../lib/timers.js';
 
 export {
   type App,
@@ -93,9 +94,12 @@ function checkOptions(options: ToLambdaOptions): void {
       `The "singleSetCookie" option is 'last', 'first' or 'fail'; it got ${describe(singleSetCookie)}.`,
     );
   }
-  if (deadlineMargin !== undefined && !(typeof deadlineMargin === 'number' && deadlineMargin >= 0)) {
+  if (
+    deadlineMargin !== undefined &&
+    !(typeof deadlineMargin === 'number' && deadlineMargin >= 0 && deadlineMargin <= MAX_TIMER_MS)
+  ) {
     throw new InvalidOptionError(
-      `The "deadlineMargin" option is a number of milliseconds (0 or more); it got ${describe(deadlineMargin)}.`,
+      `The "deadlineMargin" option is a number of milliseconds from 0 to ${MAX_TIMER_MS}; it got ${describe(deadlineMargin)}.`,
     );
   }
   if (
@@ -109,6 +113,34 @@ function checkOptions(options: ToLambdaOptions): void {
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError(`The "log" option is a function (entry) => void; it got ${describe(log)}.`);
   }
+}
+
+/**
+ * Without a deadline, an invocation whose response is still open after this long is reported once
+ * (it keeps waiting): a unit test that calls the handler without a context would otherwise hang
+ * silently.
+ */
+const PENDING_WARNING_MS = 30_000;
+
+/** What an unfinished factory resolves to when the deadline comes first. */
+const LATE = Symbol('late');
+
+/** `promise`, or `LATE` once `ms` pass first (never, without `ms`). */
+function within<T>(promise: Promise<T>, ms: number | undefined): Promise<T | typeof LATE> {
+  if (ms === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(LATE), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
@@ -198,6 +230,35 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
         `read an event that has httpMethod but no requestContext as an API Gateway REST (payload 1.0) event; it lacks ${gaps}, which API Gateway always sends. Build complete test events with createApiGatewayEvent() or createAlbEvent(). (Warned once per handler.)`,
       );
     }
+    // The deadline covers the app factory too.
+    const started = performance.now();
+    const wait = deadline(context, margin);
+    const pending =
+      wait === undefined
+        ? setTimeout(
+            () =>
+              warn(
+                'APP_PENDING',
+                `the invocation is still waiting for the app after ${PENDING_WARNING_MS / 1000} s: its response is not finished, and there is no deadline to end it (the context has no usable getRemainingTimeInMillis). Pass the Lambda context, or make the app end its response.`,
+              ),
+            PENDING_WARNING_MS,
+          ).unref()
+        : undefined;
+    try {
+      return await handle(event, context, format, wait, started, warn);
+    } finally {
+      if (pending !== undefined) clearTimeout(pending);
+    }
+  };
+
+  async function handle(
+    event: E,
+    context: Context | undefined,
+    format: ReturnType<typeof detectFormat>,
+    wait: number | undefined,
+    started: number,
+    warn: (code: string, message: string) => void,
+  ): Promise<ResultFor<E>> {
     const answer = (status: number, text: string, method = 'GET') =>
       format.resultFromResponse(
         finalizeResponse(plain(status, text), method),
@@ -206,13 +267,25 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
       ) as ResultFor<E>;
 
     let app = dispatch;
+    let left = wait;
     if (app === undefined) {
+      let made: Dispatch | typeof LATE;
       try {
-        app = await resolveApp();
+        made = await within(resolveApp(), wait);
       } catch (error) {
         warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${describeThrown(error)}`);
         return answer(500, 'Internal Server Error', methodOf(event));
       }
+      if (made === LATE) {
+        warn(
+          'APP_TIMEOUT',
+          `answered 504: the app was not ready within ${Math.round(wait ?? 0)} ms, before the Lambda deadline; it is still being created for the next invocation.`,
+        );
+        return answer(504, 'Gateway Timeout', methodOf(event));
+      }
+      app = made;
+      // The app has what remains of the deadline.
+      if (wait !== undefined) left = Math.max(0, wait - (performance.now() - started));
     }
 
     const request = format.requestFromEvent(event, basePath);
@@ -235,7 +308,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     const ran = await app({
       request,
       invocation: { event, context },
-      wait: deadline(context, margin),
+      wait: left,
       exposeErrors,
       warn,
       limit: bodyLimit,
@@ -245,7 +318,18 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
       warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
       return answer(502, text, request.method);
     }
+    const invalid = finalStatusProblem(ran.status, ran.reason);
+    if (invalid) {
+      warn('INVALID_STATUS', `answered 500: ${invalid}.`);
+      return answer(500, 'Internal Server Error', request.method);
+    }
     const response = finalizeResponse(ran, request.method);
+    const headerBytes = format.headerLimit === undefined ? 0 : headerBlockSize(response.headers);
+    if (format.headerLimit !== undefined && headerBytes > format.headerLimit) {
+      const text = `The ${format.name} response headers are ${headerBytes} bytes, over its ${format.headerLimit}-byte limit.`;
+      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject them with a bare 502.`);
+      return answer(502, text, request.method);
+    }
 
     const result = format.resultFromResponse(response, event, settings);
     if (typeof result === 'string') {
@@ -260,7 +344,7 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     const text = `The ${format.name} result is ${size} bytes of JSON, over its ${limit}-byte limit${compressed ? ' even compressed' : ''}.`;
     warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
     return answer(502, text, request.method);
-  };
+  }
 }
 
 /** The request method of an event not read yet, for a bodiless HEAD answer. */
@@ -276,9 +360,15 @@ function methodOf(event: unknown): string {
   return typeof method === 'string' ? method : 'GET';
 }
 
+/**
+ * Milliseconds the app has, or `undefined` for no deadline: without `getRemainingTimeInMillis`, or
+ * when it gives no number or more than a timer can hold (`Infinity` and `1e10` in test mocks).
+ */
 function deadline(context: Context | undefined, margin: number): number | undefined {
   if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
-  const remaining = context.getRemainingTimeInMillis();
+  const remaining: unknown = context.getRemainingTimeInMillis();
+  if (typeof remaining !== 'number' || Number.isNaN(remaining)) return undefined;
   if (!(remaining > 0)) return 0;
-  return remaining > 2 * margin ? remaining - margin : remaining / 2;
+  const wait = remaining > 2 * margin ? remaining - margin : remaining / 2;
+  return wait > MAX_TIMER_MS ? undefined : wait;
 }

@@ -6,6 +6,25 @@ export function isBodiless(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
+// RFC 9112 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Why a response cannot end an exchange as it is, or `undefined`: the final status is an integer
+ * from 200 to 599 (a 1xx is interim, RFC 9110 15.2), and the reason phrase holds no control
+ * character and nothing beyond Latin-1.
+ */
+export function finalStatusProblem(status: unknown, reason: unknown): string | undefined {
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    const shown = typeof status === 'string' ? JSON.stringify(status) : String(status);
+    return `the app's final status is ${shown}; a final status is an integer from 200 to 599 (1xx responses are interim)`;
+  }
+  if (reason !== undefined && (typeof reason !== 'string' || !REASON.test(reason))) {
+    return `the app's reason phrase ${JSON.stringify(reason)} holds characters a status line cannot carry (controls, or beyond Latin-1)`;
+  }
+  return undefined;
+}
+
 /**
  * Applies what a proxy in front of the app does to every response, whatever the event format:
  * hop-by-hop headers are dropped; `content-length` is set from the body that is actually sent;

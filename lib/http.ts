@@ -57,4 +57,11 @@ export function contentHeaders(headers: readonly string[]): { type: string; codi
   return { type, coding };
 }
 
+/** The bytes of a header block on the wire: `name: value` and CRLF for each line. */
+export function headerBlockSize(headers: readonly string[]): number {
+  let bytes = 0;
+  for (let i = 0; i < headers.length; i += 2) bytes += headers[i].length + headers[i + 1].length + 4;
+  return bytes;
+}
+
 export const EMPTY_BODY: Buffer = Buffer.alloc(0);

@@ -1,20 +1,41 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { HttpResponse } from './http.js';
 
+/** UTF-16 units in the strings of a result other than its body, plus a few per entry for the JSON around them. */
+function textOutsideBody(result: object): number {
+  let units = 0;
+  for (const [key, value] of Object.entries(result)) {
+    units += key.length + 8;
+    if (key === 'body') continue;
+    if (typeof value === 'string') units += value.length;
+    else if (typeof value === 'object' && value !== null) {
+      for (const [name, item] of Object.entries(value)) {
+        units += name.length + 8;
+        if (typeof item === 'string') units += item.length;
+        else if (Array.isArray(item)) for (const one of item) units += String(one).length + 4;
+        else units += String(item).length;
+      }
+    } else units += 24;
+  }
+  return units;
+}
+
 /**
- * The serialized size of a result, in bytes. Counting exactly costs a `JSON.stringify`, so it
- * is only done when a cheap upper bound says the result could be near the limit.
+ * The serialized size of a result, in bytes, headers included. Counting exactly costs a
+ * `JSON.stringify`, so it is only done when a cheap upper bound says the result could be near the
+ * limit. Returns 0 when the bound is under the limit.
  */
 export function resultSize(
   result: { body?: string | null; isBase64Encoded?: boolean },
   limit: number,
 ): number {
   const body = typeof result.body === 'string' ? result.body : '';
-  // Each UTF-16 unit of a text body serializes to at most 6 bytes; headers stay far below the rest.
-  if (body.length * 6 + 64 * 1024 < limit) return 0;
+  // Each UTF-16 unit serializes to at most 6 bytes (a \uXXXX escape).
+  const rest = textOutsideBody(result) * 6;
+  if (body.length * 6 + rest < limit) return 0;
   if (result.isBase64Encoded === true) {
     // Base64 needs no escaping: the body's JSON is its length plus the quotes; count the rest only.
-    if (body.length + 64 * 1024 < limit) return 0;
+    if (body.length + rest < limit) return 0;
     return body.length + 2 + Buffer.byteLength(JSON.stringify({ ...result, body: '' }));
   }
   return Buffer.byteLength(JSON.stringify(result));

@@ -4,11 +4,11 @@ import { STATUS_CODES } from 'node:http';
 import type { ALBEvent } from 'aws-lambda';
 import { mediaType } from '../binary.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
-import { contentHeaders, type HttpRequest, type HttpResponse } from '../http.js';
+import { contentHeaders, type HttpRequest, type HttpResponse, headerBlockSize } from '../http.js';
 import { pushOwn, setOwn } from '../own.js';
 import { splitRawQuery } from '../query.js';
 import { resultSize } from '../size.js';
-import { ALB_RESULT_LIMIT } from './alb.js';
+import { ALB_RESPONSE_HEADER_LIMIT, ALB_RESULT_LIMIT } from './alb.js';
 import { decodeBase64Strict } from './base64.js';
 
 /** How the emulated target group is set up. */
@@ -136,7 +136,6 @@ const KNOWN_KEYS = new Set([
 ]);
 const DESCRIPTION = /^(\d{3}) (.*)$/s;
 /** The ALB's quota for the whole response header block (contract 3). */
-export const ALB_RESPONSE_HEADER_LIMIT = 32 * 1024;
 
 /** At most this many unknown result keys are named in the one warning about them. */
 const LISTED_KEYS = 5;
@@ -303,8 +302,7 @@ export function responseFromAlbResult(
   ) {
     return fail(`the result is ${size} bytes of JSON, over the ALB's ${ALB_RESULT_LIMIT}-byte limit`);
   }
-  let headerBytes = 0;
-  for (let i = 0; i < headers.length; i += 2) headerBytes += headers[i].length + headers[i + 1].length + 4;
+  const headerBytes = headerBlockSize(headers);
   if (headerBytes > ALB_RESPONSE_HEADER_LIMIT) {
     return fail(
       `the response headers are ${headerBytes} bytes, over the ALB's ${ALB_RESPONSE_HEADER_LIMIT}-byte limit`,

@@ -24,6 +24,9 @@ export const MULTI_VALUE_ATTRIBUTE = 'lambda.multi_value_headers.enabled';
 /** The largest result JSON an ALB accepts from a Lambda target (bytes). */
 export const ALB_RESULT_LIMIT = 1024 * 1024;
 
+/** The most response-header bytes an ALB passes on from a Lambda target. */
+export const ALB_RESPONSE_HEADER_LIMIT = 32 * 1024;
+
 /** Which Set-Cookie a single-value result keeps when the app sets several. */
 export type SingleSetCookie = 'last' | 'first' | 'fail';
 

@@ -11,6 +11,7 @@ import type {
 import { describe, UnknownEventError, UnsupportedEventError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import {
+  ALB_RESPONSE_HEADER_LIMIT,
   ALB_RESULT_LIMIT,
   albResultFromResponse,
   isAlbEvent,
@@ -87,6 +88,8 @@ export interface ForwardFormat<E, R> {
   readonly name: string;
   /** The largest serialized result the service accepts, in bytes. */
   readonly resultLimit: number;
+  /** The most response-header bytes the service passes on, when it has such a limit. */
+  readonly headerLimit?: number;
   requestFromEvent(event: E, basePath: string | undefined): HttpRequest | string;
   /** A result, or a string that says why the response cannot be expressed in this format. */
   resultFromResponse(response: HttpResponse, event: E, settings: ResultSettings): R | string;
@@ -95,6 +98,7 @@ export interface ForwardFormat<E, R> {
 export const albFormat: ForwardFormat<ALBEvent, ALBResult> = {
   name: 'ALB',
   resultLimit: ALB_RESULT_LIMIT,
+  headerLimit: ALB_RESPONSE_HEADER_LIMIT,
   requestFromEvent: requestFromAlbEvent,
   resultFromResponse: (response, event, settings) =>
     albResultFromResponse(response, isMultiValueEvent(event), settings),

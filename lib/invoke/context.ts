@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { describe, InvalidOptionError } from '../errors.js';
 import { newTraceId } from '../formats/alb-reverse.js';
+import { MAX_TIMER_MS } from '../timers.js';
 
 /** The Node.js runtimes whose rules can be applied. */
 export type NodeRuntime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
@@ -82,10 +83,10 @@ export function checkContextOptions(options: ContextOptions): void {
   }
   if (
     options.timeout !== undefined &&
-    !(typeof options.timeout === 'number' && options.timeout > 0 && Number.isFinite(options.timeout))
+    !(typeof options.timeout === 'number' && options.timeout > 0 && options.timeout <= MAX_TIMER_MS)
   ) {
     throw new InvalidOptionError(
-      `The "timeout" option is a positive number of milliseconds; it got ${describe(options.timeout)}.`,
+      `The "timeout" option is a positive number of milliseconds, at most ${MAX_TIMER_MS}; it got ${describe(options.timeout)}.`,
     );
   }
 }

@@ -16,6 +16,9 @@ interface Capture {
   onEnd: (response: HttpResponse) => void;
   limit: BodyLimit | undefined;
   onOverflow: ((size: number) => void) | undefined;
+  /** The status line written with the head; later changes to `statusCode` do not reach the wire. */
+  status: number | undefined;
+  reason: string | undefined;
 }
 
 /**
@@ -53,7 +56,18 @@ export function createResponse(
   onOverflow?: (size: number) => void,
 ): ServerResponse {
   const res = new ServerResponse(req) as CapturingResponse;
-  res[STATE] = { chunks: [], size: 0, ended: false, dropped: false, closed: false, onEnd, limit, onOverflow };
+  res[STATE] = {
+    chunks: [],
+    size: 0,
+    ended: false,
+    dropped: false,
+    closed: false,
+    onEnd,
+    limit,
+    onOverflow,
+    status: undefined,
+    reason: undefined,
+  };
   const own = res as unknown as Record<string, unknown>;
   own.socket = socket as unknown as Socket;
   own.writeHead = writeHead;
@@ -76,7 +90,7 @@ function writeHead(
   if (headers && !this.headersSent) {
     if (Array.isArray(headers)) {
       // Node itself rejects an odd-length list.
-      if (headers.length % 2 !== 0) return callNodeWriteHead(this, statusCode, reason, headers);
+      if (headers.length % 2 !== 0) return callNodeWriteHead(this, statusCode, reason, headers); // throws
       // A flat list may repeat a name; each repetition is kept, as Node sends them all.
       const seen = new Set<string>();
       for (let i = 0; i < headers.length; i += 2) {
@@ -96,7 +110,13 @@ function writeHead(
       }
     }
   }
-  return callNodeWriteHead(this, statusCode, reason, undefined);
+  const written = callNodeWriteHead(this, statusCode, reason, undefined);
+  const state = this[STATE];
+  if (state.status === undefined) {
+    state.status = this.statusCode;
+    state.reason = this.statusMessage;
+  }
+  return written;
 }
 
 function callNodeWriteHead(
@@ -208,8 +228,8 @@ function end(
   this.finished = true;
   if (typeof callback === 'function') this.once('finish', callback as () => void);
   const response: HttpResponse = {
-    status: this.statusCode,
-    reason: this.statusMessage,
+    status: state.status ?? this.statusCode,
+    reason: state.status === undefined ? this.statusMessage : state.reason,
     headers: flattenHeaders(this.getHeaders()),
     body: state.chunks.length === 1 ? state.chunks[0] : Buffer.concat(state.chunks),
   };

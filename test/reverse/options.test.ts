@@ -65,7 +65,8 @@ describe('invalid options', () => {
     expect(error).toMatchObject({
       name: 'InvalidOptionError',
       code: 'LAMBDA_BRIDGE_INVALID_OPTION',
-      message: 'The "timeout" option is a positive number of milliseconds; it got the number -5.',
+      message:
+        'The "timeout" option is a positive number of milliseconds, at most 2147483647; it got the number -5.',
     });
   });
 
