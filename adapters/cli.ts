@@ -261,7 +261,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
   } catch (error) {
     const known = error instanceof LambdaBridgeError;
     io.err(`lambda-bridge: ${known ? error.message : (error as Error).stack}`);
-    return known && error.code !== 'LAMBDA_BRIDGE_PORT_IN_USE' ? 2 : 1;
+    // The command was right but the machine is not ready for it: 1; a wrong command: 2.
+    const machine = ['LAMBDA_BRIDGE_PORT_IN_USE', 'LAMBDA_BRIDGE_HOST_UNAVAILABLE'].includes(
+      String(known && error.code),
+    );
+    return known && !machine ? 2 : 1;
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 
@@ -186,4 +186,17 @@ export function readEnvFile(path: string, onProblem?: (message: string) => void)
     );
   }
   return variables;
+}
+
+/**
+ * The folder `--watch` watches for a handler: its package root, the nearest folder above the
+ * handler file that holds a `package.json`, so that a change to any module the handler imports
+ * from its own package (`src/lib/` beside `src/handlers/`) reloads it. Without a `package.json`
+ * up to the file system root, the handler's own folder.
+ */
+export function watchRoot(file: string): string {
+  for (let folder = dirname(file); ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'package.json'))) return folder;
+    if (dirname(folder) === folder) return dirname(file);
+  }
 }

@@ -10,11 +10,11 @@ import { checkContextOptions, type NodeRuntime } from '../lib/invoke/context.js'
 import { installAwsLambdaGlobal } from '../lib/invoke/global.js';
 import { handlerInvoker } from '../lib/invoke/handler.js';
 import type { InvocationError, LambdaHandler } from '../lib/invoke/invoke.js';
-import { type LogEntry, type LogHook, safeLog } from '../lib/log.js';
+import { LOG_SINK, type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
 import { EnvironmentPool, PoolClosedError } from '../lib/pool/pool.js';
 import { watchFolder } from '../lib/pool/watch.js';
-import { parseHandlerSpec, readEnvFile } from './serve-input.js';
+import { parseHandlerSpec, readEnvFile, watchRoot } from './serve-input.js';
 
 export { parseHandlerSpec, readEnvFile } from './serve-input.js';
 
@@ -253,7 +253,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         message: `the invocation completed with work still pending: ${kinds.join(', ')}. Lambda freezes the environment once the handler returns, so this work runs only during a later invocation, if ever; await it before returning.`,
       });
     invoker = ({ event, awsRequestId, traceId, warn }) =>
-      pool.invoke({ id: awsRequestId, event, traceId, warn, leftWork: leftWork(awsRequestId) });
+      pool.invoke({ id: awsRequestId, event, traceId, warn, log: emit, leftWork: leftWork(awsRequestId) });
     init = () => pool.prewarm();
     reload = () => {
       pool.reload();
@@ -269,6 +269,12 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     const saved = Object.keys(lambdaEnv).map((name) => [name, process.env[name]] as const);
     const traceBefore = process.env._X_AMZN_TRACE_ID;
     Object.assign(process.env, lambdaEnv);
+    // A toLambda inside the handler that keeps its default log reports to this server's logger.
+    const global = globalThis as Record<symbol, unknown>;
+    const sinkBefore = global[LOG_SINK];
+    const sink: LogHook = (entry) =>
+      emit({ ...entry, requestId: entry.requestId ?? requests.getStore()?.id });
+    global[LOG_SINK] = sink;
     let version = 0;
     let loaded: Promise<ReturnType<typeof handlerInvoker>> | undefined;
     init = () => {
@@ -313,6 +319,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       report(init());
     };
     stop = async () => {
+      if (global[LOG_SINK] === sink) global[LOG_SINK] = sinkBefore;
       for (const [name, value] of [...saved, ['_X_AMZN_TRACE_ID', traceBefore] as const]) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
@@ -372,6 +379,10 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
           code: 'REQUEST',
           message: `${req.method} ${req.url} ${res.statusCode} ${ms} ms`,
           requestId: store.id,
+          method: req.method,
+          path: req.url,
+          status: res.statusCode,
+          durationMs: Number(ms),
         });
       },
       (error: unknown) => {
@@ -392,11 +403,23 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
+      const host = options.host ?? '127.0.0.1';
       if (error.code === 'EADDRINUSE') {
         reject(
           new LambdaBridgeError(
             'LAMBDA_BRIDGE_PORT_IN_USE',
-            `Port ${options.port ?? 3000} on ${options.host ?? '127.0.0.1'} is in use; choose another with --port (0 picks a free one).`,
+            `Port ${options.port ?? 3000} on ${host} is in use; choose another with --port (0 picks a free one).`,
+          ),
+        );
+      } else if (['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'].includes(String(error.code))) {
+        const why =
+          error.code === 'EADDRNOTAVAIL'
+            ? 'is not available on this machine'
+            : 'does not resolve to an address of this machine';
+        reject(
+          new LambdaBridgeError(
+            'LAMBDA_BRIDGE_HOST_UNAVAILABLE',
+            `Address ${host} ${why}; choose another with --host (127.0.0.1, 0.0.0.0 for every interface, or an address this machine has).`,
           ),
         );
       } else reject(error);
@@ -410,7 +433,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   let unwatch: (() => void) | undefined;
   let pending: NodeJS.Timeout | undefined;
   if (options.watch) {
-    unwatch = watchFolder(dirname(target.file), (file) => {
+    unwatch = watchFolder(watchRoot(target.file), (file) => {
       clearTimeout(pending);
       pending = setTimeout(() => {
         reload();

@@ -2,6 +2,7 @@ import { describeThrown } from '../errors.js';
 import { installAwsLambdaGlobal } from '../invoke/global.js';
 import { handlerInvoker } from '../invoke/handler.js';
 import type { LambdaHandler } from '../invoke/invoke.js';
+import { LOG_SINK, type LogEntry } from '../log.js';
 import { importError, loadHandler } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
 
@@ -21,6 +22,10 @@ process.on('disconnect', () => process.exit(0));
 
 let current: string | undefined;
 let crashed = false;
+
+// A toLambda inside the handler that keeps its default log reports to the server's logger.
+(globalThis as Record<symbol, unknown>)[LOG_SINK] = (entry: LogEntry) =>
+  post({ type: 'log', id: current, entry: { ...entry, requestId: entry.requestId ?? current } });
 
 // As the Node.js runtime does: an uncaught exception or unhandled rejection fails the invocation
 // and ends the environment (contract 5.3); the next invocation starts a fresh one.

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { InvocationError, Outcome } from '../invoke/invoke.js';
+import type { LogEntry } from '../log.js';
 import { exitDescription, isHeapExhaustion, residentMemory } from './exit.js';
 import { poolUrl } from './here.js';
 import { tsxLoader } from './load.js';
@@ -29,6 +30,8 @@ export interface Invocation {
   warn(message: string): void;
   /** Reports work the invocation left running after it completed (timer, socket, … kinds). */
   leftWork?(kinds: string[]): void;
+  /** Receives what a lambda-bridge inside the handler logs during this invocation. */
+  log?(entry: LogEntry): void;
 }
 
 interface Call {
@@ -39,6 +42,7 @@ interface Call {
   sampledKB: number;
   resolve(outcome: Outcome): void;
   warn(message: string): void;
+  log?(entry: LogEntry): void;
   timer: NodeJS.Timeout;
   sampler: NodeJS.Timeout | undefined;
 }
@@ -185,6 +189,7 @@ export class Environment {
         started,
         sampledKB: 0,
         warn: invocation.warn,
+        log: invocation.log,
         timer,
         sampler,
         resolve: (outcome) => {
@@ -267,6 +272,8 @@ export class Environment {
     const call = this.call;
     if (message.type === 'warn') {
       if (call?.id === message.id) call.warn(message.message);
+    } else if (message.type === 'log') {
+      if (call !== undefined && call.id === message.id) call.log?.(message.entry);
     } else if (message.type === 'done') {
       if (call?.id !== message.id) return;
       this.peakKB = Math.max(this.peakKB, message.peakKB);

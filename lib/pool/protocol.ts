@@ -1,5 +1,6 @@
 import type { ContextOptions } from '../invoke/context.js';
 import type { InvocationError, NodeRuntime } from '../invoke/invoke.js';
+import type { LogEntry } from '../log.js';
 
 /** What an execution environment process is started with (in `LAMBDA_BRIDGE_ENVIRONMENT`). */
 export interface EnvironmentData {
@@ -23,6 +24,8 @@ export type FromEnvironment =
   | { type: 'ready'; initDuration: number; peakKB: number }
   | { type: 'init-error'; error: InvocationError }
   | { type: 'warn'; id: string; message: string }
+  /** A warning of a lambda-bridge inside the handler (`toLambda`) left on its default log. */
+  | { type: 'log'; id: string | undefined; entry: LogEntry }
   /**
    * `peakKB`: the process's peak resident memory so far; `pending`: the kinds of resource the
    * invocation started and left running (timers, sockets, …).

@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, main, parseCli } from '../../adapters/cli.js';
 import type { DevServer } from '../../adapters/serve.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'lb-cli-output-'));
 const HANDLER = join(dir, 'handler.mjs');
 writeFileSync(
@@ -17,6 +20,9 @@ writeFileSync(
 `,
 );
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The modes whose handler warnings reach the server's log. */
+const FORWARDED = [true, false];
 
 const servers: DevServer[] = [];
 afterEach(async () => {
@@ -95,5 +101,72 @@ describe('the timeout message', () => {
     const entry = JSON.parse(json.lines.out.find((l) => l.includes('"TIMEOUT"')) ?? '{}');
     expect(entry).toMatchObject({ level: 'warn', code: 'TIMEOUT' });
     expect(entry.message).toContain('raise it with --timeout <seconds>');
+  });
+});
+
+describe('--json lines', () => {
+  // One file per test: a handler module loaded in this process warns once for good.
+  let files = 0;
+  let source = '';
+  beforeAll(() => {
+    // The handler uses the built package, as a user's handler would.
+    if (!existsSync(join(ROOT, 'dist', 'esm', 'index.js')))
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    source = `import { toLambda } from ${JSON.stringify(join(ROOT, 'dist', 'esm', 'index.js'))};
+export const handler = toLambda((_req, res) => {
+  res.setHeader('set-cookie', ['a=1', 'b=2']);
+  res.end('two cookies');
+});
+`;
+  });
+
+  async function jsonServer(isolate: boolean) {
+    const io = recorder();
+    const file = join(dir, `cookies-${++files}.mjs`);
+    writeFileSync(file, source);
+    const server = await main(
+      ['serve', file, '--port', '0', '--json', ...(isolate ? [] : ['--no-isolate'])],
+      io,
+    );
+    if (typeof server === 'number') throw new Error(`exit code ${server}`);
+    servers.push(server);
+    expect(await get(server, '/shop?x=1')).toBe(200);
+    const parsed = () => io.lines.out.map((line) => JSON.parse(line) as Record<string, unknown>);
+    await until(() => parsed().some((entry) => entry.code === 'REQUEST'));
+    return { io, parsed, request: parsed().find((entry) => entry.code === 'REQUEST') ?? {} };
+  }
+
+  it.each([true, false])(
+    'request lines carry method, path, status, durationMs and requestId (isolate: %s)',
+    async (isolate) => {
+      const { request } = await jsonServer(isolate);
+      expect(request).toMatchObject({ level: 'info', method: 'GET', path: '/shop?x=1', status: 200 });
+      expect(typeof request.durationMs).toBe('number');
+      expect(request.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+
+  it.each(FORWARDED)(
+    "a toLambda warning from inside the handler comes through the server's log with the request id (isolate: %s)",
+    async (isolate) => {
+      const { io, parsed, request } = await jsonServer(isolate);
+      const dropped = parsed().find((entry) => entry.code === 'SET_COOKIE_DROPPED');
+      expect(dropped).toMatchObject({ level: 'warn', requestId: request.requestId });
+      expect(io.lines.err).toEqual([]);
+    },
+  );
+});
+
+describe('an address this machine does not have', () => {
+  it('--host gets one line that names --host, and exit code 1', async () => {
+    const io = recorder();
+    expect(await main(['serve', HANDLER, '--port', '0', '--host', '192.0.2.1'], io)).toBe(1);
+    expect(io.lines.err).toEqual([
+      'lambda-bridge: Address 192.0.2.1 is not available on this machine; choose another with --host (127.0.0.1, 0.0.0.0 for every interface, or an address this machine has).',
+    ]);
+    const named = recorder();
+    expect(await main(['serve', HANDLER, '--port', '0', '--host', 'no-such-host.invalid'], named)).toBe(1);
+    expect(named.lines.err).toHaveLength(1);
+    expect(named.lines.err[0]).toMatch(/^lambda-bridge: Address no-such-host\.invalid .*--host/);
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DevServer, serve } from '../../adapters/serve.js';
-import { parseEnvFile, parseHandlerSpec, readEnvFile } from '../../adapters/serve-input.js';
+import { parseEnvFile, parseHandlerSpec, readEnvFile, watchRoot } from '../../adapters/serve-input.js';
 import { InvalidOptionError, LambdaBridgeError } from '../../lib/errors.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -114,6 +114,21 @@ describe('parseHandlerSpec', () => {
         process.chdir(cwd);
       }
     });
+  });
+});
+
+describe('watchRoot', () => {
+  it("is the handler's package root: the nearest folder above it with a package.json", () => {
+    put('pkg/package.json', '{}');
+    put('pkg/src/handlers/api.mjs');
+    put('pkg/src/lib/deep/x.mjs');
+    expect(watchRoot(at('pkg/src/handlers/api.mjs'))).toBe(at('pkg'));
+    expect(watchRoot(at('pkg/src/lib/deep/x.mjs'))).toBe(at('pkg'));
+  });
+
+  it("is the handler's own folder when no package.json is above it", () => {
+    // The temporary folder has no package.json up to the root.
+    expect(watchRoot(at('src/api.mjs'))).toBe(at('src'));
   });
 });
 
