@@ -15,7 +15,7 @@ import { headerBlockSize, lastHeader } from '../lib/http.js';
 import { isThenable } from '../lib/invoke/invoke.js';
 import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
 import type { BodyLimit } from '../lib/node/response.js';
-import { acceptsCompression, compressResponse, resultSize } from '../lib/size.js';
+import { chooseCoding, compressResponse, resultSize } from '../lib/size.js';
 import { MAX_TIMER_MS } from '../lib/timers.js';
 
 export {
@@ -296,13 +296,15 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     const limit = format.resultLimit;
     const acceptEncoding = lastHeader(request.headers, 'accept-encoding');
     let overflow: number | undefined;
+    let overflowCompressed = false;
     const bodyLimit: BodyLimit = {
       bytes: limit,
       // The JSON of a result is longer than its body, so a longer body can only fit compressed.
-      compressible: (encoded) => !encoded && acceptsCompression(acceptEncoding),
+      coding: (encoded) => (encoded ? undefined : chooseCoding(acceptEncoding)),
       bodiless: (status) => isBodiless(request.method, status),
-      onOverflow: (size) => {
+      onOverflow: (size, compressed) => {
         overflow = size;
+        overflowCompressed = compressed;
       },
     };
     const ran = await app({
@@ -314,7 +316,9 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
       limit: bodyLimit,
     });
     if (overflow !== undefined) {
-      const text = `The ${format.name} result is over its ${limit}-byte limit: the app's response body alone passed ${limit} bytes (${overflow} when the bridge stopped buffering it), and the client does not accept it compressed.`;
+      const text = overflowCompressed
+        ? `The ${format.name} result is over its ${limit}-byte limit even compressed: the app's response body did not fit compressed (${overflow} bytes written when the bridge stopped compressing it).`
+        : `The ${format.name} result is over its ${limit}-byte limit: the app's response body alone passed ${limit} bytes (${overflow} when the bridge stopped buffering it), and the client does not accept it compressed.`;
       warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
       return answer(502, text, request.method);
     }

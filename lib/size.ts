@@ -1,4 +1,5 @@
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { brotliCompressSync, constants, createBrotliCompress, createGzip, gzipSync } from 'node:zlib';
 import type { HttpResponse } from './http.js';
 
 /** UTF-16 units in the strings of a result other than its body, plus a few per entry for the JSON around them. */
@@ -61,34 +62,32 @@ export function acceptsCompression(acceptEncoding: string | undefined): boolean 
   return acceptEncoding !== undefined && (accepts(acceptEncoding, 'gzip') || accepts(acceptEncoding, 'br'));
 }
 
-/**
- * Compresses a response the client accepts compressed (gzip, else br) and that is not encoded
- * already; `undefined` when neither applies.
- */
-export function compressResponse(
-  response: HttpResponse,
-  acceptEncoding: string | undefined,
-): HttpResponse | undefined {
-  if (acceptEncoding === undefined || response.body.length === 0) return undefined;
-  const headers = response.headers;
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'content-encoding') return undefined;
-  let coding: string;
-  let body: Buffer;
-  if (accepts(acceptEncoding, 'gzip')) {
-    coding = 'gzip';
-    body = gzipSync(response.body);
-  } else if (accepts(acceptEncoding, 'br')) {
-    coding = 'br';
-    body = brotliCompressSync(response.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
-  } else {
-    return undefined;
-  }
+/** A content coding the bridge compresses with. */
+export type Coding = 'gzip' | 'br';
+
+/** The coding to compress with for a client that sent this `accept-encoding`: gzip, else br. */
+export function chooseCoding(acceptEncoding: string | undefined): Coding | undefined {
+  if (acceptEncoding === undefined) return undefined;
+  if (accepts(acceptEncoding, 'gzip')) return 'gzip';
+  if (accepts(acceptEncoding, 'br')) return 'br';
+  return undefined;
+}
+
+const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } };
+
+/** A stream that compresses with `coding`, for a body compressed as it is written. */
+export function createCompressor(coding: Coding): Transform {
+  return coding === 'gzip' ? createGzip() : createBrotliCompress(BROTLI);
+}
+
+/** The headers of a response once its body is compressed with `coding` to `length` bytes. */
+export function encodedHeaders(headers: readonly string[], coding: Coding, length: number): string[] {
   const out: string[] = [];
   let vary = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     let value = headers[i + 1];
-    if (name === 'content-length') value = String(body.length);
+    if (name === 'content-length') value = String(length);
     if (name === 'vary') {
       vary = true;
       if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(value)) value = `${value}, Accept-Encoding`;
@@ -97,5 +96,27 @@ export function compressResponse(
   }
   out.push('content-encoding', coding);
   if (!vary) out.push('vary', 'Accept-Encoding');
-  return { status: response.status, reason: response.reason, headers: out, body };
+  return out;
+}
+
+/**
+ * Compresses a response the client accepts compressed (gzip, else br) and that is not encoded
+ * already; `undefined` when neither applies.
+ */
+export function compressResponse(
+  response: HttpResponse,
+  acceptEncoding: string | undefined,
+): HttpResponse | undefined {
+  if (response.body.length === 0) return undefined;
+  const headers = response.headers;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'content-encoding') return undefined;
+  const coding = chooseCoding(acceptEncoding);
+  if (coding === undefined) return undefined;
+  const body = coding === 'gzip' ? gzipSync(response.body) : brotliCompressSync(response.body, BROTLI);
+  return {
+    status: response.status,
+    reason: response.reason,
+    headers: encodedHeaders(headers, coding, body.length),
+    body,
+  };
 }

@@ -182,9 +182,9 @@ async function readResponse(
       return undefined;
     }
     size += value.byteLength;
-    if (size > limit.bytes && !limit.bodiless(status) && !limit.compressible(encoded)) {
+    if (size > limit.bytes && !limit.bodiless(status) && limit.coding(encoded) === undefined) {
       reader.cancel().catch(() => {});
-      limit.onOverflow(size);
+      limit.onOverflow(size, false);
       return OVERFLOWED;
     }
     chunks.push(value);

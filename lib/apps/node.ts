@@ -60,9 +60,9 @@ export function nodeDispatch(app: RequestListener): Dispatch {
         socket.destroy();
       };
 
-      const res = createResponse(req, socket, settle, limit, (size) => {
+      const res = createResponse(req, socket, settle, limit, (size, compressed) => {
         if (settled) return;
-        limit.onOverflow(size);
+        limit.onOverflow(size, compressed);
         settle(OVERFLOWED);
         socket.destroy();
       });

@@ -1,6 +1,8 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpResponse } from '../http.js';
+import { type Coding, encodedHeaders } from '../size.js';
+import { BodyCompressor } from './compress.js';
 import type { BridgeSocket } from './socket.js';
 
 const STATE = Symbol('lambda-bridge.response');
@@ -15,26 +17,32 @@ interface Capture {
   closed: boolean;
   onEnd: (response: HttpResponse) => void;
   limit: BodyLimit | undefined;
-  onOverflow: ((size: number) => void) | undefined;
+  onOverflow: ((size: number, compressed: boolean) => void) | undefined;
+  /** The response carries no body (HEAD, 204, 304): its bytes are counted, not kept. */
+  discarded: boolean;
+  /** Set once the body has passed the limit and is compressed as it comes. */
+  compressor: BodyCompressor | undefined;
   /** The status line written with the head; later changes to `statusCode` do not reach the wire. */
   status: number | undefined;
   reason: string | undefined;
 }
 
 /**
- * The most body the result can carry. Past `bytes`, a body that cannot be compressed any more
- * can never fit, so it is not buffered: `onOverflow` answers instead.
+ * The most body the result can carry. Past `bytes`, a body the client accepts compressed is
+ * compressed as it comes, and kept only while it can still fit (as base64); any other body can
+ * never fit. Either way a body that cannot fit is not buffered: `onOverflow` answers instead.
  */
 export interface BodyLimit {
   bytes: number;
   /**
-   * Whether the bridge may still compress this response, given whether it already has a
-   * `content-encoding` (asked once the limit is passed).
+   * The coding the bridge may compress this response with, given whether it already has a
+   * `content-encoding` (asked once the limit is passed); undefined when it may not.
    */
-  compressible(encoded: boolean): boolean;
-  /** Whether a response with this status carries no body at all (HEAD, 204, 304): its size does not matter. */
+  coding(encoded: boolean): Coding | undefined;
+  /** Whether a response with this status carries no body at all (HEAD, 204, 304). */
   bodiless(status: number): boolean;
-  onOverflow(size: number): void;
+  /** `compressed`: the body did not fit even compressed. */
+  onOverflow(size: number, compressed: boolean): void;
 }
 
 type CapturingResponse = ServerResponse & { [STATE]: Capture };
@@ -53,7 +61,7 @@ export function createResponse(
   socket: BridgeSocket,
   onEnd: (response: HttpResponse) => void,
   limit?: BodyLimit,
-  onOverflow?: (size: number) => void,
+  onOverflow?: (size: number, compressed: boolean) => void,
 ): ServerResponse {
   const res = new ServerResponse(req) as CapturingResponse;
   res[STATE] = {
@@ -65,6 +73,8 @@ export function createResponse(
     onEnd,
     limit,
     onOverflow,
+    discarded: false,
+    compressor: undefined,
     status: undefined,
     reason: undefined,
   };
@@ -153,28 +163,58 @@ function write(this: CapturingResponse, chunk: unknown, encoding?: unknown, call
     return false;
   }
   if (!this.headersSent) this.writeHead(this.statusCode);
-  keep(this, state, buffer);
+  const more = keep(this, state, buffer);
   if (typeof callback === 'function') process.nextTick(callback as () => void);
-  return true;
+  return more;
 }
 
-/** Buffers a body chunk, unless the response was dropped or has grown past what can be sent. */
-function keep(res: CapturingResponse, state: Capture, buffer: Buffer): void {
-  if (buffer.length === 0) return;
+/**
+ * Buffers a body chunk, unless the response was dropped, carries no body, or has grown past
+ * what can be sent. False when the writer should wait for 'drain' (the compressor is busy).
+ */
+function keep(res: CapturingResponse, state: Capture, buffer: Buffer): boolean {
+  if (buffer.length === 0) return true;
   state.size += buffer.length;
-  if (state.dropped) return;
+  // Nobody reads a dropped response: a writer that honours backpressure stops here.
+  if (state.dropped) return false;
   const { limit } = state;
-  if (
-    limit !== undefined &&
-    state.size > limit.bytes &&
-    !limit.bodiless(res.statusCode) &&
-    !limit.compressible(res.getHeader('content-encoding') !== undefined)
-  ) {
-    dropResponse(res);
-    (state.onOverflow ?? limit.onOverflow)(state.size);
-    return;
+  if (limit === undefined) {
+    state.chunks.push(buffer);
+    return true;
   }
-  state.chunks.push(buffer);
+  if (state.discarded || limit.bodiless(state.status ?? res.statusCode)) {
+    state.discarded = true;
+    return true;
+  }
+  if (state.compressor !== undefined) return state.compressor.write(buffer);
+  if (state.size <= limit.bytes) {
+    state.chunks.push(buffer);
+    return true;
+  }
+  const coding = limit.coding(res.getHeader('content-encoding') !== undefined);
+  if (coding === undefined) {
+    overflow(res, state, false);
+    return true;
+  }
+  // A compressed body travels as base64: 4 bytes of JSON for every 3.
+  const compressor = new BodyCompressor(
+    coding,
+    Math.floor((limit.bytes * 3) / 4),
+    () => overflow(res, state, true),
+    () => res.emit('drain'),
+  );
+  state.compressor = compressor;
+  const held = state.chunks;
+  state.chunks = [];
+  for (const chunk of held) compressor.write(chunk);
+  return compressor.write(buffer);
+}
+
+function overflow(res: CapturingResponse, state: Capture, compressed: boolean): void {
+  if (state.dropped) return;
+  dropResponse(res);
+  const report = state.onOverflow ?? state.limit?.onOverflow;
+  report?.(state.size, compressed);
 }
 
 /**
@@ -187,6 +227,7 @@ export function dropResponse(res: ServerResponse): void {
   if (state === undefined || state.dropped) return;
   state.dropped = true;
   state.chunks = [];
+  state.compressor?.stop();
   if (!state.ended) process.nextTick(emitClose, res);
 }
 
@@ -227,10 +268,29 @@ function end(
   state.ended = true;
   this.finished = true;
   if (typeof callback === 'function') this.once('finish', callback as () => void);
+  const status = state.status ?? this.statusCode;
+  const reason = state.status === undefined ? this.statusMessage : state.reason;
+  const headers = flattenHeaders(this.getHeaders());
+  const { compressor } = state;
+  if (compressor !== undefined) {
+    compressor.end((body) =>
+      finish(this, {
+        status,
+        reason,
+        headers: encodedHeaders(headers, compressor.coding, body.length),
+        body,
+      }),
+    );
+    return this;
+  }
+  if (state.discarded && this.req.method === 'HEAD' && this.getHeader('content-length') === undefined) {
+    // The length a GET would have, counted without keeping the bytes.
+    headers.push('content-length', String(state.size));
+  }
   const response: HttpResponse = {
-    status: state.status ?? this.statusCode,
-    reason: state.status === undefined ? this.statusMessage : state.reason,
-    headers: flattenHeaders(this.getHeaders()),
+    status,
+    reason,
+    headers,
     body: state.chunks.length === 1 ? state.chunks[0] : Buffer.concat(state.chunks),
   };
   state.chunks = [];
