@@ -41,6 +41,20 @@ export const ADAPTERS = [
     },
   },
   {
+    // The previous major, as an extra column: not counted as a peer when finding the fastest.
+    name: '@codegenie/serverless-express 4',
+    modules: ['codegenie4'],
+    package: 'codegenie4',
+    extra: true,
+    kinds: NODE_KINDS,
+    build([serverlessExpress], app) {
+      return serverlessExpress.default({
+        app,
+        binarySettings: { contentTypes: BINARY_TYPES },
+      });
+    },
+  },
+  {
     name: '@h4ad/serverless-adapter',
     modules: [
       '@h4ad/serverless-adapter',
