@@ -287,7 +287,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         () => performance.now() - started,
         (error: unknown) => {
           if (loaded === loading) loaded = undefined;
-          return importError(error, target.file);
+          return importError(error, target.file, runtime);
         },
       );
     };
@@ -305,7 +305,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
           ok: false,
           timedOut: false,
           duration: performance.now() - started,
-          error: importError(error, target.file),
+          error: importError(error, target.file, runtime),
         };
       }
       process.env._X_AMZN_TRACE_ID = traceId;

@@ -1,7 +1,7 @@
 import { describeThrown } from '../errors.js';
 import { installAwsLambdaGlobal } from '../invoke/global.js';
 import { handlerInvoker } from '../invoke/handler.js';
-import type { LambdaHandler } from '../invoke/invoke.js';
+import { type LambdaHandler, usesRic4 } from '../invoke/invoke.js';
 import { LOG_SINK, type LogEntry } from '../log.js';
 import { importError, loadHandler } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
@@ -27,8 +27,12 @@ let crashed = false;
 (globalThis as Record<symbol, unknown>)[LOG_SINK] = (entry: LogEntry) =>
   post({ type: 'log', id: current, entry: { ...entry, requestId: entry.requestId ?? current } });
 
-// As the Node.js runtime does: an uncaught exception or unhandled rejection fails the invocation
-// and ends the environment (contract 5.3); the next invocation starts a fresh one.
+// The runtime interface client 4 installs no handlers: an uncaught exception or unhandled
+// rejection ends the process with Node's own report and exit status 1, and Lambda fails the
+// invocation with `Runtime.ExitError` (the server reports the exit). Client 3 reports it as an
+// error of its own, then exits (contract 5.3). Either way the next invocation starts a fresh one.
+const ric4 = usesRic4(data.runtime);
+
 function crash(errorType: string, value: unknown, code: number): void {
   if (crashed) return;
   crashed = true;
@@ -48,8 +52,10 @@ function crash(errorType: string, value: unknown, code: number): void {
   // Should the message never be flushed, the process still ends.
   setTimeout(() => process.exit(code), 1000).unref();
 }
-process.on('uncaughtException', (error) => crash('Runtime.UncaughtException', error, 129));
-process.on('unhandledRejection', (reason) => crash('Runtime.UnhandledPromiseRejection', reason, 128));
+if (!ric4) {
+  process.on('uncaughtException', (error) => crash('Runtime.UncaughtException', error, 129));
+  process.on('unhandledRejection', (reason) => crash('Runtime.UnhandledPromiseRejection', reason, 128));
+}
 
 /** How many resources of each kind keep the event loop busy (timers, sockets, file requests, …). */
 function resourceCounts(): Map<string, number> {
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
   try {
     handler = (await loadHandler(data.file, data.exportName)) as LambdaHandler;
   } catch (error) {
-    post({ type: 'init-error', error: importError(error, data.file) });
+    post({ type: 'init-error', error: importError(error, data.file, data.runtime) });
     return;
   }
   // The server stops this process at the timeout; this timer is only a backstop.

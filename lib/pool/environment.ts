@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { InvocationError, Outcome } from '../invoke/invoke.js';
 import type { LogEntry } from '../log.js';
-import { exitDescription, isHeapExhaustion, residentMemory } from './exit.js';
+import { exitDescription, exitReason, isHeapExhaustion, residentMemory } from './exit.js';
 import { poolUrl } from './here.js';
 import { tsxLoader } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
@@ -139,7 +139,8 @@ export class Environment {
       void exited.then(([code, signal]) =>
         resolve({
           errorType: 'Runtime.ExitError',
-          errorMessage: `Runtime exited with error: ${exitDescription(code, signal)} (while loading the handler)`,
+          // Completed with the request id of the invocation that finds it (see `invoke`).
+          errorMessage: exitReason(code, signal),
           trace: [],
         }),
       );
@@ -162,7 +163,12 @@ export class Environment {
     const ready = await this.ready;
     if (typeof ready !== 'number') {
       this.stop(`the handler failed to load: ${ready.errorMessage}`);
-      return failure(ready, loading);
+      // A process that exited while loading is reported as Lambda reports it, for this invocation.
+      const error =
+        ready.errorType === 'Runtime.ExitError'
+          ? { ...ready, errorMessage: `RequestId: ${invocation.id} Error: ${ready.errorMessage}` }
+          : ready;
+      return failure(error, loading);
     }
     // The invocation's duration starts once the module is loaded; loading is the Init Duration.
     const started = performance.now();
@@ -303,6 +309,7 @@ export class Environment {
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.alive) return;
     const description = exitDescription(code, signal);
+    const reason = exitReason(code, signal);
     const call = this.call;
     if (call !== undefined) {
       // V8's fatal message may still be on its way through the pipe.
@@ -319,14 +326,14 @@ export class Environment {
           failure(
             {
               errorType: 'Runtime.ExitError',
-              errorMessage: `RequestId: ${call.id} Error: Runtime exited with error: ${description}`,
+              errorMessage: `RequestId: ${call.id} Error: ${reason}`,
               trace: [],
             },
             call.started,
             { maxMemoryUsedMB: this.usedMB(call) },
           ),
         );
-        this.ended(`Runtime exited with error: ${description}`);
+        this.ended(reason);
       };
       if (this.child.stderr === null || this.child.stderr.readableEnded) settle();
       else {
@@ -338,7 +345,7 @@ export class Environment {
       }
       return;
     }
-    this.ended(`Runtime exited with error: ${description}`);
+    this.ended(reason);
   }
 
   /** Marks the environment stopped (the process is gone or going) and fails a call still running. */

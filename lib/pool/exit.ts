@@ -26,6 +26,16 @@ export function exitDescription(code: number | null, signal: NodeJS.Signals | nu
   return `exit status ${code ?? 0}`;
 }
 
+/**
+ * Why a runtime process ended, in the Lambda service's words: `Runtime exited with error: exit
+ * status 3` (or `signal: killed`), and for a process that exited with status 0, `Runtime exited
+ * without providing a reason`.
+ */
+export function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === null && code === 0) return 'Runtime exited without providing a reason';
+  return `Runtime exited with error: ${exitDescription(code, signal)}`;
+}
+
 /** Whether V8 printed its fatal out-of-memory message (a heap over `--max-old-space-size`). */
 export function isHeapExhaustion(stderrTail: string): boolean {
   return /JavaScript heap out of memory|Reached heap limit|Allocation failed - process out of memory/.test(

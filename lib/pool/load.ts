@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeThrown, LambdaBridgeError } from '../errors.js';
-import type { InvocationError } from '../invoke/invoke.js';
+import { type InvocationError, type NodeRuntime, usesRic4 } from '../invoke/invoke.js';
+import { ric4ErrorPayload } from '../invoke/ric4.js';
 import { poolUrl } from './here.js';
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
@@ -95,10 +96,32 @@ export async function loadHandler(file: string, exportName: string, version?: nu
 
 /**
  * The runtime's error for a handler that cannot be loaded: `Runtime.HandlerNotFound` for a
- * missing or non-function export, `Runtime.UserCodeSyntaxError` or `Runtime.ImportModuleError`
- * for a module that fails to load. The message names the file, and lambda-bridge's error code.
+ * missing or non-function export, `Runtime.UserCodeSyntaxError` (with file, line and column) for
+ * code that does not parse, `Runtime.ImportModuleError` for a module that is not found. A module
+ * that throws while loading is reported as the runtime interface client 4 reports it (nodejs24.x):
+ * with the thrown error's own type and message; under client 3 as `Runtime.ImportModuleError`
+ * naming the file.
  */
-export function importError(error: unknown, file: string): InvocationError {
+export function importError(
+  error: unknown,
+  file: string,
+  runtime: NodeRuntime = 'nodejs24.x',
+): InvocationError {
+  const ric4 = usesRic4(runtime);
+  if (ric4 && !(error instanceof LambdaBridgeError) && !(error instanceof SyntaxError)) {
+    const code = (error as { code?: unknown } | null)?.code;
+    // Client 4 maps only CommonJS's MODULE_NOT_FOUND (and syntax errors); anything else thrown
+    // while loading, an ES module's ERR_MODULE_NOT_FOUND included, is posted as it is.
+    if (error instanceof Error && code === 'MODULE_NOT_FOUND') {
+      return {
+        errorType: 'Runtime.ImportModuleError',
+        errorMessage: String(error),
+        trace: error.stack ? error.stack.split('\n') : [],
+      };
+    }
+    if (!(error instanceof Error && /^Transform failed with/.test(error.message)))
+      return ric4ErrorPayload(error);
+  }
   const err = error instanceof Error ? error : new Error(describeThrown(error));
   const trace = err.stack ? err.stack.split('\n') : [];
   if (err instanceof LambdaBridgeError) {

@@ -111,7 +111,11 @@ export class RicEnvironment {
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      const pending = this.current;
+      // A process that ends before it asks for its first invocation (while loading the handler)
+      // fails the invocation waiting for it, as an INIT that ends does on Lambda.
+      const pending =
+        this.current ??
+        (signal !== 'SIGKILL' && this.initError === undefined ? this.queue.shift() : undefined);
       if (pending && signal !== 'SIGKILL') {
         // Lambda's report for a runtime that exits during an invocation.
         const reason =

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installAwsLambdaGlobal } from '../../lib/invoke/global.js';
 import { type InvokeHandlerOutcome, invokeHandler } from '../../lib/invoke/handler.js';
+import { Environment } from '../../lib/pool/environment.js';
 import { RicEnvironment, type RicOutcome } from './ric-api.js';
 
 // The proof behind the nodejs24.x rules: every fixture handler runs under AWS's own runtime
@@ -173,5 +174,87 @@ describe('nodejs24.x: invokeHandler against the runtime interface client 4 (aws-
     } else {
       expect(bridge).toEqual(ric.get(test.name));
     }
+  });
+});
+
+// What only a process can show: a handler or module that ends its runtime process (an uncaught
+// exception, an unhandled rejection, process.exit), or fails while loading. Each runs under the
+// runtime interface client 4 and in one of serve's environment processes (lib/pool), nodejs24.x.
+interface ProcessCase {
+  /** The fixture module and its export, as a handler string names them. */
+  file: string;
+  exportName: string;
+}
+
+const PROCESS_CASES: ProcessCase[] = [
+  ...[
+    'uncaughtInTimer',
+    'uncaughtString',
+    'unhandledRejection',
+    'unhandledRejectionValue',
+    'rejectionAfterReturn',
+    'processExit',
+    'processExitZero',
+  ].map((exportName) => ({ file: 'crashes.mjs', exportName })),
+  ...['init-throws.mjs', 'init-exits.mjs', 'init-missing-package.mjs', 'init-missing-module.cjs'].map(
+    (file) => ({ file, exportName: 'handler' }),
+  ),
+];
+
+const processCall = (test: ProcessCase) => `${test.file.replace(/\.[cm]?js$/, '')}.${test.exportName}`;
+const underRic = new Map<string, { id: string; outcome: Compared }>();
+
+async function crashUnderRic(test: ProcessCase): Promise<void> {
+  const env = new RicEnvironment(FIXTURES, processCall(test));
+  environments.push(env);
+  await env.start();
+  const id = randomUUID();
+  const outcome = await env.invoke({ id, event: {}, timeout: FIVE_SECONDS, traceId: 'Root=1-0-0;Sampled=0' });
+  underRic.set(processCall(test), { id, outcome: fromRic(outcome, id) });
+  await env.close();
+}
+
+async function crashInEnvironment(test: ProcessCase, id: string): Promise<Compared> {
+  const env = new Environment(
+    {
+      data: {
+        file: join(FIXTURES, test.file),
+        exportName: test.exportName,
+        context: { timeout: FIVE_SECONDS },
+        runtime: 'nodejs24.x',
+      },
+      env: { ...(process.env as Record<string, string>), AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' },
+      timeout: FIVE_SECONDS,
+      memorySize: 512,
+      freeze: false,
+    },
+    0,
+    () => {},
+  );
+  try {
+    const outcome = await env.invoke({ id, event: {}, traceId: 'Root=1-0-0;Sampled=0', warn: () => {} });
+    if (outcome.ok) return { result: outcome.json };
+    return { error: [outcome.error.errorType, outcome.error.errorMessage.replaceAll(id, '<id>')] };
+  } finally {
+    env.kill();
+    await env.exited;
+  }
+}
+
+describe("nodejs24.x: serve's environment processes against the runtime interface client 4", () => {
+  beforeAll(async () => {
+    const queue = [...PROCESS_CASES];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let test = queue.shift(); test; test = queue.shift()) await crashUnderRic(test);
+      }),
+    );
+  }, 120_000);
+
+  it.each(PROCESS_CASES)('$file#$exportName', async (test) => {
+    const ric = underRic.get(processCall(test));
+    expect(ric).toBeDefined();
+    const { id, outcome } = ric as { id: string; outcome: Compared };
+    expect(await crashInEnvironment(test, id)).toEqual(outcome);
   });
 });

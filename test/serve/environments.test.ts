@@ -126,8 +126,8 @@ describe('serve(): whatever ends an environment ends only that environment', () 
     ['/kill?signal=SIGINT', 'Runtime.ExitError', 'signal: interrupt'],
     ['/kill?signal=SIGSEGV', 'Runtime.ExitError', 'signal: segmentation fault'],
     ['/abort', 'Runtime.ExitError', 'signal: aborted'],
-    ['/exit', 'Runtime.ExitError', 'exit status 0'],
-    ['/uncaught', 'Runtime.UncaughtException', 'thrown from a timer'],
+    ['/exit', 'Runtime.ExitError', 'Runtime exited without providing a reason'],
+    ['/uncaught', 'Runtime.ExitError', 'exit status 1'],
   ])('%s: 502 with %s (%s); the server and a concurrent request carry on', async (path, type, detail) => {
     const { get, log } = await start({ timeout: 20_000 });
     const [failed, concurrent] = await Promise.all([get(path), get('/?ms=1500')]);

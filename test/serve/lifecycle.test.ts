@@ -167,7 +167,8 @@ describe('serve(): freeze between invocations', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const next = await get('/next');
     expect(next.status).toBe(502);
-    expect(reasonOf(next)).toContain('Runtime.UncaughtException: Error: thrown after the response');
+    expect(reasonOf(next)).toContain('Runtime.ExitError: RequestId: ');
+    expect(reasonOf(next)).toContain('Runtime exited with error: exit status 1');
     expect(log.filter((item) => item.code === 'HANDLER_ERROR')).toHaveLength(1);
     expect((await get('/after')).status).toBe(200);
   });
