@@ -52,6 +52,8 @@ export const INIT_LIMIT = 10_000;
 /** How often a busy environment's resident memory is read. */
 const SAMPLE_INTERVAL = 20;
 const STDERR_TAIL = 4096;
+/** How long a process whose channel broke has to report its crash and exit before it is stopped. */
+const EXIT_GRACE = 1000;
 
 function failure(error: InvocationError, started: number, extra: Partial<Outcome> = {}): Outcome {
   return { ok: false, error, timedOut: false, duration: performance.now() - started, ...extra } as Outcome;
@@ -146,7 +148,7 @@ export class Environment {
       );
     }).finally(() => clearTimeout(initTimer));
     this.child.on('message', (message: FromEnvironment) => this.onMessage(message));
-    this.child.on('error', (error) => this.ended(`the environment process failed: ${error.message}`));
+    this.child.on('error', (error) => this.failed(error));
     void exited.then(([code, signal]) => this.onExit(code, signal));
   }
 
@@ -346,6 +348,20 @@ export class Environment {
       return;
     }
     this.ended(reason);
+  }
+
+  /**
+   * A failed send to a process that is exiting (an uncaught exception from a timer the thaw let
+   * run) is not the reason: its crash report and exit follow, and they say what happened.
+   */
+  private failed(error: Error): void {
+    const reason = `the environment process failed: ${error.message}`;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPIPE' && code !== 'ERR_IPC_CHANNEL_CLOSED') {
+      this.ended(reason);
+      return;
+    }
+    setTimeout(() => this.ended(reason), EXIT_GRACE).unref();
   }
 
   /** Marks the environment stopped (the process is gone or going) and fails a call still running. */
