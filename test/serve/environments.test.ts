@@ -93,7 +93,8 @@ describe('serve(): memory, as Lambda limits it (one process per environment)', (
     expect(concurrent.status).toBe(200);
     expect((await get('/next')).status).toBe(200);
     const used = maxMemoryUsed(reportFor(log, 'GET /off-heap'));
-    expect(used).toBeGreaterThan(128);
+    // Rounded to whole MB, as the REPORT line has it: a peak just past the limit reads 128.
+    expect(used).toBeGreaterThanOrEqual(128);
     expect(used).toBeLessThan(1536);
   });
 
