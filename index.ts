@@ -13,8 +13,15 @@ export {
   type Invocation,
   type RequestListener,
   type ToLambdaOptions,
+  type ToLambdaStreamingOptions,
   toLambda,
 } from './adapters/lambda.js';
+export {
+  type ResponseStreamLike,
+  StreamAbortedError,
+  type StreamingHttpHandler,
+  StreamingUnsupportedError,
+} from './adapters/lambda-stream.js';
 export { toExpress, toListener } from './adapters/node.js';
 export { type BinaryOption, type BinaryPredicate, defaultIsBinary } from './lib/binary.js';
 export {
@@ -61,6 +68,7 @@ export {
   isStreamingHandler,
   MalformedStreamingHandlerError,
   type StreamifyOptions,
+  type StreamingHandler,
   type StreamingMark,
   streamifyResponse,
 } from './lib/invoke/streaming.js';

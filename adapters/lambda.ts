@@ -3,7 +3,7 @@ import { type Dispatch, plain } from '../lib/apps/dispatch.js';
 import { isFastify } from '../lib/apps/fastify.js';
 import type { FetchApp, FetchHandler } from '../lib/apps/fetch.js';
 import { getInvocation, type Invocation } from '../lib/apps/invocation.js';
-import { type App, type CallbackApp, dispatchOf, fromFetch } from '../lib/apps/kinds.js';
+import { type App, type CallbackApp, dispatchOf, fromFetch, streamingListenerOf } from '../lib/apps/kinds.js';
 import type { RequestListener } from '../lib/apps/node.js';
 import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
 import { describe, describeThrown, InvalidOptionError } from '../lib/errors.js';
@@ -17,6 +17,7 @@ import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
 import type { BodyLimit } from '../lib/node/response.js';
 import { chooseCoding, compressResponse, resultSize } from '../lib/size.js';
 import { MAX_TIMER_MS } from '../lib/timers.js';
+import { type StreamingHttpHandler, streamingHandler } from './lambda-stream.js';
 
 export {
   type App,
@@ -65,11 +66,24 @@ export interface ToLambdaOptions {
    * @default none
    */
   basePath?: string;
+  /** Buffered results (the default); see {@link ToLambdaStreamingOptions}. */
+  streaming?: false;
   /**
    * Receives every warning. The library writes nothing to the console otherwise.
    * @default one line per warning on stderr
    */
   log?: LogHook;
+}
+
+export interface ToLambdaStreamingOptions extends Omit<ToLambdaOptions, 'streaming'> {
+  /**
+   * Stream the response instead of buffering it: the handler becomes a streaming one
+   * (`awslambda.streamifyResponse`), for function URLs (invoke mode `RESPONSE_STREAM`) and API
+   * Gateway REST (`responseTransferMode: STREAM`). Each chunk the app writes is sent as it is
+   * written, with backpressure, up to 200 MB. Other events are refused with
+   * `StreamingUnsupportedError`.
+   */
+  streaming: true;
 }
 
 /**
@@ -84,7 +98,7 @@ export type HttpHandler<E extends HttpEvent = ALBEvent> = (
 /** The handler for ALB events. */
 export type AlbHandler = HttpHandler<ALBEvent>;
 
-function checkOptions(options: ToLambdaOptions): void {
+function checkOptions(options: ToLambdaOptions | ToLambdaStreamingOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError(`toLambda options must be an object; it got ${describe(options)}.`);
   }
@@ -112,6 +126,11 @@ function checkOptions(options: ToLambdaOptions): void {
   }
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError(`The "log" option is a function (entry) => void; it got ${describe(log)}.`);
+  }
+  if (options.streaming !== undefined && typeof options.streaming !== 'boolean') {
+    throw new InvalidOptionError(
+      `The "streaming" option is true or false; it got ${describe(options.streaming)}.`,
+    );
   }
 }
 
@@ -154,10 +173,15 @@ function within<T>(promise: Promise<T>, ms: number | undefined): Promise<T | typ
  * app.get('/hello', (req, res) => res.json({ hello: req.query.name }));
  * export const handler = toLambda(app);
  */
+export function toLambda(source: AppSource, options: ToLambdaStreamingOptions): StreamingHttpHandler;
 export function toLambda<E extends HttpEvent = ALBEvent>(
   source: AppSource,
-  options: ToLambdaOptions = {},
-): HttpHandler<E> {
+  options?: ToLambdaOptions,
+): HttpHandler<E>;
+export function toLambda<E extends HttpEvent = ALBEvent>(
+  source: AppSource,
+  options: ToLambdaOptions | ToLambdaStreamingOptions = {},
+): HttpHandler<E> | StreamingHttpHandler {
   checkOptions(options);
   const log = options.log ?? stderrWarnings;
   const margin = options.deadlineMargin ?? 500;
@@ -189,6 +213,32 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
     },
   };
 
+  if (options.streaming === true) {
+    // A factory or promise is resolved on the first invocation (and again after a failure).
+    const deferred =
+      (typeof source === 'function' && source.length === 0) || (isThenable(source) && !isFastify(source));
+    let node = deferred ? undefined : streamingListenerOf(source, 'it got');
+    let resolving: Promise<RequestListener> | undefined;
+    const streamed = (): RequestListener | Promise<RequestListener> => {
+      if (node !== undefined) return node;
+      resolving ??= (async () => {
+        const made = typeof source === 'function' ? await (source as () => unknown)() : await source;
+        node = streamingListenerOf(made, 'the factory or promise gave');
+        return node;
+      })().finally(() => {
+        resolving = undefined;
+      });
+      return resolving;
+    };
+    return streamingHandler({
+      listener: streamed,
+      basePath: options.basePath?.replace(/\/+$/, '') || undefined,
+      exposeErrors,
+      deadline: (context) => deadline(context, margin),
+      warn: (code, message, requestId) => safeLog(log, { level: 'warn', code, message, requestId }),
+    });
+  }
+
   let dispatch: Dispatch | undefined;
   let pending: Promise<Dispatch> | undefined;
   if (typeof source === 'function' && source.length === 0) {
@@ -217,7 +267,6 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   }
 
   const basePath = options.basePath?.replace(/\/+$/, '') || undefined;
-
   return async (event: E, context?: Context): Promise<ResultFor<E>> => {
     const format = detectFormat(event);
     const requestId = context?.awsRequestId;

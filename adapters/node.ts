@@ -4,6 +4,7 @@ import { describeThrown } from '../lib/errors.js';
 import type { FormatName } from '../lib/formats/reverse.js';
 import type { FormatHandler } from '../lib/formats/typed.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
+import type { StreamingHandler } from '../lib/invoke/streaming.js';
 
 /**
  * A Lambda handler as a Node request listener behind an emulated ALB, for
@@ -17,6 +18,15 @@ import type { LambdaHandler } from '../lib/invoke/invoke.js';
  */
 export function toListener<F extends FormatName = 'alb'>(
   handler: FormatHandler<F>,
+  options?: AlbEmulatorOptions & { format?: F },
+): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** A streaming handler (marked by `streamifyResponse`), streamed behind a function URL or API Gateway REST. */
+export function toListener(
+  handler: StreamingHandler,
+  options?: AlbEmulatorOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export function toListener<F extends FormatName = 'alb'>(
+  handler: FormatHandler<F> | StreamingHandler,
   options: AlbEmulatorOptions & { format?: F } = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);
@@ -43,6 +53,15 @@ type Next = (error?: unknown) => void;
  */
 export function toExpress<F extends FormatName = 'alb'>(
   handler: FormatHandler<F>,
+  options?: AlbEmulatorOptions & { format?: F },
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+/** A streaming handler (marked by `streamifyResponse`), streamed behind a function URL or API Gateway REST. */
+export function toExpress(
+  handler: StreamingHandler,
+  options?: AlbEmulatorOptions,
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+export function toExpress<F extends FormatName = 'alb'>(
+  handler: FormatHandler<F> | StreamingHandler,
   options: AlbEmulatorOptions & { format?: F } = {},
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);

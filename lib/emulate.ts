@@ -23,9 +23,12 @@ import {
 import { hasInvalidValueChar } from './headers.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { type ContextOptions, checkContextOptions, type NodeRuntime } from './invoke/context.js';
-import { handlerInvoker } from './invoke/handler.js';
+import { handlerInvoker, type InvokerOutcome, STREAMING_NOT_SUPPORTED } from './invoke/handler.js';
 import type { LambdaHandler, Outcome } from './invoke/invoke.js';
+import type { StreamTarget } from './invoke/stream-invoke.js';
+import { isStreamingHandler, type StreamingHandler } from './invoke/streaming.js';
 import { type LogHook, safeLog, stderrWarnings } from './log.js';
+import { createStreamAnswer, formatStreams, type StreamAnswer, streamingRefusal } from './stream-answer.js';
 
 export { ALB_REQUEST_LIMIT, type FormatName };
 
@@ -74,6 +77,12 @@ export interface AlbEmulatorOptions extends ContextOptions {
   logInvocations?: boolean;
   /** Receives warnings, 502 reasons and (with `logInvocations`) invocation lines. @default warnings on stderr */
   log?: LogHook;
+  /**
+   * For a streaming handler behind a function URL or API Gateway REST: send the response at
+   * 2 MB/s past its first 6 MB, as Lambda does. Off, it goes as fast as the client reads.
+   * @default false
+   */
+  streamBandwidth?: boolean;
 }
 
 /** What an adapter knows about the request beyond the Node objects. */
@@ -114,6 +123,7 @@ interface Settings {
   logInvocations: boolean;
   log: LogHook;
   context: ContextOptions;
+  streamBandwidth: boolean;
 }
 
 function checkOptions(options: AlbEmulatorOptions): void {
@@ -121,7 +131,13 @@ function checkOptions(options: AlbEmulatorOptions): void {
     throw new InvalidOptionError(`Options must be an object; got ${describe(options)}.`);
   }
   checkContextOptions(options);
-  for (const name of ['multiValueHeaders', 'strict', 'diagnostics', 'logInvocations'] as const) {
+  for (const name of [
+    'multiValueHeaders',
+    'strict',
+    'diagnostics',
+    'logInvocations',
+    'streamBandwidth',
+  ] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') {
       throw new InvalidOptionError(
         `The "${name}" option is true or false; it got ${describe(options[name])}.`,
@@ -191,6 +207,7 @@ function settingsOf(options: AlbEmulatorOptions): Settings {
     timeout: options.timeout ?? 3000,
     logInvocations: options.logInvocations === true,
     log: options.log ?? stderrWarnings,
+    streamBandwidth: options.streamBandwidth === true,
     context: {
       functionName: options.functionName,
       functionVersion: options.functionVersion,
@@ -538,6 +555,16 @@ export interface HostRequest {
   remotePort: number | undefined;
   encrypted: boolean;
   localPort: number | undefined;
+  /**
+   * A host that can stream (Node) writes a streaming handler's response to the client as it is
+   * written; `failure` is the service's answer for a stream whose head cannot be sent.
+   */
+  stream?(options: {
+    method: string;
+    bandwidth: boolean;
+    warn(code: string, message: string): void;
+    failure(reason: string): HostAnswer;
+  }): StreamAnswer;
 }
 
 /** What the host sends back; `close` asks it to close the connection. */
@@ -558,10 +585,15 @@ export interface InvokeRequest {
   awsRequestId: string;
   /** Reports a runtime warning for this invocation. */
   warn(message: string): void;
+  /**
+   * Where a streaming handler's response goes, when the service streams (function URL, API
+   * Gateway REST). The outcome of an invocation that used it says `streamed: true`.
+   */
+  stream?: StreamTarget;
 }
 
 /** Runs one invocation: in this process, or in an isolated execution environment. */
-export type Invoker = (call: InvokeRequest) => Promise<Outcome>;
+export type Invoker = (call: InvokeRequest) => Promise<InvokerOutcome>;
 
 /**
  * Puts an emulated ALB in front of a Lambda handler: each request becomes the event an ALB
@@ -569,7 +601,7 @@ export type Invoker = (call: InvokeRequest) => Promise<Outcome>;
  * is checked and answered as the ALB answers it, rejections included.
  */
 export function createAlbEmulator(
-  handler: LambdaHandler<never>,
+  handler: LambdaHandler<never> | StreamingHandler,
   options: AlbEmulatorOptions = {},
 ): AlbEmulator {
   return nodeHosted(createEmulator(handler, options));
@@ -577,7 +609,7 @@ export function createAlbEmulator(
 
 /** The emulated service in front of a handler, for any host. */
 export function createEmulator(
-  handler: LambdaHandler<never>,
+  handler: LambdaHandler<never> | StreamingHandler,
   options: AlbEmulatorOptions = {},
 ): HostEmulator {
   if (typeof handler !== 'function') {
@@ -586,9 +618,11 @@ export function createEmulator(
     );
   }
   const s = settingsOf(options);
-  const run = handlerInvoker(handler, s.context);
-  const invoker: Invoker = ({ event, awsRequestId, traceId, warn }) =>
-    run(event, { awsRequestId, traceId, warn });
+  // A malformed streaming mark is refused here, as the runtime refuses it at init.
+  isStreamingHandler(handler);
+  const run = handlerInvoker(handler as LambdaHandler<never>, s.context);
+  const invoker: Invoker = ({ event, awsRequestId, traceId, warn, stream }) =>
+    run(event, { awsRequestId, traceId, warn, stream });
   return frontEnd(invoker, s);
 }
 
@@ -598,7 +632,11 @@ export function createAlbFrontEnd(invoker: Invoker, options: AlbEmulatorOptions 
 }
 
 /** A Node request as the emulator reads it. */
-function nodeRequest(req: IncomingMessage, hints: RequestHints | undefined): HostRequest {
+function nodeRequest(
+  req: IncomingMessage,
+  hints: RequestHints | undefined,
+  res: ServerResponse,
+): HostRequest {
   const socket = req.socket as (IncomingMessage['socket'] & { encrypted?: boolean }) | undefined;
   return {
     method: req.method ?? 'GET',
@@ -610,12 +648,20 @@ function nodeRequest(req: IncomingMessage, hints: RequestHints | undefined): Hos
     remotePort: socket?.remotePort,
     encrypted: socket?.encrypted === true,
     localPort: socket?.localPort,
+    stream: ({ failure, ...options }) =>
+      createStreamAnswer(res, {
+        ...options,
+        fail: (reason) => {
+          const answer = failure(reason);
+          send(res, answer.response, answer.close);
+        },
+      }),
   };
 }
 
 function nodeHosted(emulate: HostEmulator): AlbEmulator {
   return async (req, res, hints) => {
-    const answer = await emulate(nodeRequest(req, hints));
+    const answer = await emulate(nodeRequest(req, hints, res));
     if (answer !== undefined) send(res, answer.response, answer.close);
   };
 }
@@ -685,23 +731,52 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
     const event = format.eventFromRequest(request, id, Date.now());
     const info = (code: string, message: string) =>
       safeLog(s.log, { level: 'info', code, message, requestId: id });
+    let streamed: StreamAnswer | undefined;
+    if (formatStreams(format.name) && req.stream !== undefined) {
+      streamed = req.stream({
+        method,
+        bandwidth: s.streamBandwidth,
+        warn: (code, message) => warn(code, message, id),
+        failure: (reason) => answer(format.failure('invalid'), 'INVALID_STREAM', reason, id),
+      });
+    }
     if (s.logInvocations) info('START', `START RequestId: ${id} Version: ${version}`);
     const outcome = await invoker({
       event: event as ALBEvent,
       traceId,
       awsRequestId: id,
       warn: (message) => warn('RUNTIME', message, id),
+      stream: streamed,
     });
     if (s.logInvocations) {
       info('END', `END RequestId: ${id}`);
       info('REPORT', reportLine(id, outcome, memory));
     }
 
+    if (outcome.streamed && streamed !== undefined) {
+      // The answer went out through the stream: the host has nothing more to send.
+      if (outcome.ok || streamed.failed) return undefined;
+      if (streamed.headSent) {
+        const { error } = outcome;
+        const reason = outcome.timedOut
+          ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
+          : `${error.errorType}: ${error.errorMessage}`;
+        warn(
+          outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR',
+          `cut the streamed response short after ${streamed.sent} body bytes: ${reason}`,
+          id,
+        );
+        streamed.abort(reason);
+        return undefined;
+      }
+    }
     if (!outcome.ok) {
       const { error } = outcome;
       const reason = outcome.timedOut
         ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
-        : `the handler failed: ${error.errorType}: ${error.errorMessage}`;
+        : error.errorType === STREAMING_NOT_SUPPORTED
+          ? streamingRefusal(format.name, req.stream !== undefined)
+          : `the handler failed: ${error.errorType}: ${error.errorMessage}`;
       const page = format.failure('error');
       warn(
         outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR',

@@ -1,4 +1,4 @@
-import { describe, InvalidAppError } from '../errors.js';
+import { describe, InvalidAppError, InvalidOptionError } from '../errors.js';
 import type { Dispatch } from './dispatch.js';
 import { type FastifyLike, fastifyDispatch, isFastify } from './fastify.js';
 import { type FetchApp, type FetchHandler, fetchDispatch } from './fetch.js';
@@ -50,5 +50,38 @@ export function dispatchOf(app: unknown, from: string): Dispatch {
   }
   throw new InvalidAppError(
     `toLambda expects an Express app, a Koa app, a Fastify instance, an http.Server, an object with a fetch(request) method (Hono, H3), a (req, res) listener, or a promise or factory of one; ${from} ${describe(app)}.`,
+  );
+}
+
+/**
+ * The Node listener a streamed response runs through (`toLambda(app, { streaming: true })`): an
+ * Express app or `(req, res)` function, a Koa app (`callback()`), or an `http.Server`. Fastify
+ * and fetch apps answer through their own response objects and run buffered only.
+ */
+export function streamingListenerOf(app: unknown, from: string): RequestListener {
+  if (typeof app === 'function') return app as RequestListener;
+  if (typeof app === 'object' && app !== null) {
+    const kind = isFastify(app)
+      ? 'a Fastify instance'
+      : typeof (app as Partial<FetchApp>).fetch === 'function' &&
+          typeof (app as Partial<CallbackApp>).callback !== 'function'
+        ? 'a fetch app (an object with a fetch(request) method, such as Hono or H3)'
+        : undefined;
+    if (kind !== undefined) {
+      throw new InvalidOptionError(
+        `The "streaming" option streams Node listener apps (Express, Koa, an http.Server, a (req, res) function); ${from} ${kind}, which runs buffered only. Drop the streaming option for it, or serve the route that streams from an Express or Koa app.`,
+      );
+    }
+    if (typeof (app as Partial<CallbackApp>).callback === 'function') {
+      const listener = (app as CallbackApp).callback();
+      if (typeof listener === 'function') return listener;
+      throw new InvalidAppError(
+        `The app's callback() returned ${describe(listener)}; a Koa app returns a (req, res) listener.`,
+      );
+    }
+    if (isServer(app)) return serverListener(app);
+  }
+  throw new InvalidAppError(
+    `toLambda(app, { streaming: true }) expects an Express app, a Koa app, an http.Server, a (req, res) listener, or a promise or factory of one; ${from} ${describe(app)}.`,
   );
 }

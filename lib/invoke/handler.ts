@@ -6,7 +6,12 @@ import { type ContextOptions, contextFactory } from './context.js';
 import { invoke } from './invoke.js';
 import type { InvocationError, LambdaHandler, Outcome } from './outcome.js';
 import { ric4ErrorPayload } from './ric4.js';
-import { invokeStreaming, type StreamedResponse } from './stream-invoke.js';
+import {
+  collectingTarget,
+  invokeStreaming,
+  type StreamedResponse,
+  type StreamTarget,
+} from './stream-invoke.js';
 import { HANDLER_STREAMING } from './streaming.js';
 
 export interface InvokeHandlerOptions extends ContextOptions {
@@ -30,6 +35,28 @@ export interface InvocationCall {
   traceId?: string;
   /** Reports a runtime warning for this invocation. */
   warn(message: string): void;
+  /**
+   * Where a streaming handler's response goes, when the service in front streams it. Without
+   * one, a streaming handler fails with `Runtime.StreamingNotSupported`.
+   */
+  stream?: StreamTarget;
+}
+
+/** The error type of a streaming handler invoked where no stream can carry its response. */
+export const STREAMING_NOT_SUPPORTED = 'Runtime.StreamingNotSupported';
+
+/** How an invocation ended; `streamed` when the response went out through the call's stream. */
+export type InvokerOutcome = Outcome & { streamed?: boolean };
+
+function failedOutcome(error: InvocationError): Outcome {
+  return { ok: false, error, timedOut: false, duration: 0 };
+}
+
+/** A streaming mark other than `'response'` fails every invocation, as the runtime fails its init. */
+function malformedStreaming(): InvocationError {
+  const error = new Error('Only response streaming is supported.');
+  error.name = 'Runtime.MalformedStreamingHandler';
+  return ric4ErrorPayload(error);
 }
 
 /**
@@ -43,12 +70,35 @@ export function handlerInvoker(
   options: ContextOptions,
   /** When the invocation fails as timed out, if not at the context's `timeout` (ms). */
   limit?: number,
-): (event: unknown, call: InvocationCall) => Promise<Outcome> {
+): (event: unknown, call: InvocationCall) => Promise<InvokerOutcome> {
   const runtime = options.runtime ?? 'nodejs24.x';
   const contextFor = contextFactory({ ...options, runtime });
   const timeout = limit ?? options.timeout ?? 3000;
-  return (event, call) => {
+  const mark =
+    typeof handler === 'function'
+      ? (handler as unknown as Record<symbol, unknown>)[HANDLER_STREAMING]
+      : undefined;
+  return async (event, call) => {
     const traceId = call.traceId ?? options.xRayTraceId ?? newTraceId();
+    if (mark) {
+      if (mark !== 'response') return failedOutcome(malformedStreaming());
+      if (call.stream === undefined) {
+        return failedOutcome({
+          errorType: STREAMING_NOT_SUPPORTED,
+          errorMessage:
+            'The handler is wrapped with streamifyResponse, but the service in front of it cannot stream responses.',
+          trace: [],
+        });
+      }
+      const outcome = await invokeStreaming(
+        handler as never,
+        event,
+        contextFor(call.awsRequestId, traceId),
+        call.stream,
+        { timeout, warn: call.warn, traceId, tenantId: options.tenantId },
+      );
+      return { ...outcome, streamed: true };
+    }
     return invoke(handler as LambdaHandler, event, contextFor(call.awsRequestId, traceId), {
       timeout,
       runtime,
@@ -87,26 +137,8 @@ export async function invokeHandler<R = unknown>(
   const awsRequestId = options.awsRequestId ?? randomUUID();
   const warn = (message: string) =>
     safeLog(log, { level: 'warn', code: 'RUNTIME', message, requestId: awsRequestId });
-  const mark =
-    typeof handler === 'function'
-      ? (handler as unknown as Record<symbol, unknown>)[HANDLER_STREAMING]
-      : undefined;
-  if (mark) {
-    const runtime = options.runtime ?? 'nodejs24.x';
-    const traceId = options.xRayTraceId ?? newTraceId();
-    const context = contextFactory({ ...options, runtime })(awsRequestId, traceId);
-    if (mark !== 'response') {
-      const error = new Error('Only response streaming is supported.');
-      error.name = 'Runtime.MalformedStreamingHandler';
-      return { error: ric4ErrorPayload(error) };
-    }
-    return invokeStreaming(handler as never, event, context, {
-      timeout: options.timeout ?? 3000,
-      warn,
-      traceId,
-      tenantId: options.tenantId,
-    });
-  }
-  const outcome = await handlerInvoker(handler, options)(event, { awsRequestId, warn });
-  return outcome.ok ? { result: outcome.result as R } : { error: outcome.error };
+  const stream = collectingTarget();
+  const outcome = await handlerInvoker(handler, options)(event, { awsRequestId, warn, stream });
+  if (!outcome.ok) return { error: outcome.error };
+  return outcome.streamed ? { stream: stream.response() } : { result: outcome.result as R };
 }

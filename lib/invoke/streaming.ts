@@ -126,3 +126,16 @@ export class HttpResponseStream {
     return stream;
   }
 }
+
+/** The most a streamed response may carry: 200 MB (Lambda response streaming quotas). */
+export const STREAM_LIMIT = 200 * 1024 * 1024;
+
+/** The first bytes of a streamed response go out at full speed; the rest at {@link STREAM_RATE}. */
+export const STREAM_FULL_SPEED_BYTES = 6 * 1024 * 1024;
+
+/** The bandwidth of a streamed response past its first 6 MB, in bytes per second (2 MB/s). */
+export const STREAM_RATE = 2 * 1024 * 1024;
+
+/** A streaming handler as the middleware accepts it: `(event, responseStream, context)`, marked by `streamifyResponse`. */
+export type StreamingHandler = ((event: never, responseStream: never, context: never) => unknown) &
+  StreamingMark;

@@ -1,5 +1,6 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { isBodiless } from '../finalize.js';
 import type { HttpResponse } from '../http.js';
 import { type Coding, encodedHeaders } from '../size.js';
 import { BodyCompressor } from './compress.js';
@@ -25,6 +26,24 @@ interface Capture {
   /** The status line written with the head; later changes to `statusCode` do not reach the wire. */
   status: number | undefined;
   reason: string | undefined;
+  /** Set for a streamed response: where the head and each chunk go as they are written. */
+  stream: StreamSink | undefined;
+  /** The sink has received the head. */
+  headSent: boolean;
+}
+
+/**
+ * Where a streamed response goes. The response calls `head` once, when its head is final (the
+ * first write, `flushHeaders()` or `end()`), then `chunk` for each body chunk as the app writes
+ * it, then `end`. `chunk` returns `false` when the sink is full: the response's `write` returns
+ * `false` too, and the sink calls `drain()` (given to `createStreamingResponse`'s caller) when it
+ * has room again. A bodiless response (HEAD, 204, 304) sends the sink no chunks.
+ */
+export interface StreamSink {
+  head(res: ServerResponse): void;
+  chunk(buffer: Buffer, callback: ((error?: Error | null) => void) | undefined): boolean;
+  /** The body is complete; `finished` runs once the sink has delivered all of it. */
+  end(finished: () => void): void;
 }
 
 /**
@@ -63,6 +82,31 @@ export function createResponse(
   limit?: BodyLimit,
   onOverflow?: (size: number, compressed: boolean) => void,
 ): ServerResponse {
+  return build(req, socket, onEnd, limit, onOverflow, undefined);
+}
+
+/**
+ * The same response object with a streamed sink: its head and each body chunk go to `sink` as
+ * the app writes them, with the sink's backpressure (`write` returns `false`, then `'drain'`).
+ * Returns the response and `drain`, which the sink calls when it has room again.
+ */
+export function createStreamingResponse(
+  req: IncomingMessage,
+  socket: BridgeSocket,
+  sink: StreamSink,
+): { res: ServerResponse; drain: () => void } {
+  const res = build(req, socket, () => {}, undefined, undefined, sink);
+  return { res, drain: () => res.emit('drain') };
+}
+
+function build(
+  req: IncomingMessage,
+  socket: BridgeSocket,
+  onEnd: (response: HttpResponse) => void,
+  limit: BodyLimit | undefined,
+  onOverflow: ((size: number, compressed: boolean) => void) | undefined,
+  stream: StreamSink | undefined,
+): CapturingResponse {
   const res = new ServerResponse(req) as CapturingResponse;
   res[STATE] = {
     chunks: [],
@@ -77,6 +121,8 @@ export function createResponse(
     compressor: undefined,
     status: undefined,
     reason: undefined,
+    stream,
+    headSent: false,
   };
   const own = res as unknown as Record<string, unknown>;
   own.socket = socket as unknown as Socket;
@@ -163,9 +209,40 @@ function write(this: CapturingResponse, chunk: unknown, encoding?: unknown, call
     return false;
   }
   if (!this.headersSent) this.writeHead(this.statusCode);
+  if (state.stream !== undefined) return streamChunk(this, state, state.stream, buffer, callback);
   const more = keep(this, state, buffer);
   if (typeof callback === 'function') process.nextTick(callback as () => void);
   return more;
+}
+
+/** Sends the head to a streamed sink, once. */
+function streamHead(res: CapturingResponse, state: Capture, sink: StreamSink): void {
+  if (state.headSent || state.dropped) return;
+  state.headSent = true;
+  sink.head(res);
+}
+
+function streamChunk(
+  res: CapturingResponse,
+  state: Capture,
+  sink: StreamSink,
+  buffer: Buffer,
+  callback: unknown,
+): boolean {
+  streamHead(res, state, sink);
+  const cb = typeof callback === 'function' ? (callback as (error?: Error | null) => void) : undefined;
+  state.size += buffer.length;
+  // Dropped (the bridge answered without it) or bodiless: the chunk goes nowhere, as Node's
+  // server discards the body of a HEAD answer.
+  if (
+    state.dropped ||
+    buffer.length === 0 ||
+    isBodiless(res.req.method ?? 'GET', state.status ?? res.statusCode)
+  ) {
+    if (cb) process.nextTick(cb);
+    return !state.dropped;
+  }
+  return sink.chunk(buffer, cb);
 }
 
 /**
@@ -259,13 +336,27 @@ function end(
     if (typeof callback === 'function') process.nextTick(callback as () => void);
     return this;
   }
+  const sink = state.stream;
   if (chunk !== undefined && chunk !== null) {
     const buffer = toBuffer(chunk, encoding);
     if (!this.headersSent) this.writeHead(this.statusCode);
-    keep(this, state, buffer);
+    if (sink !== undefined) streamChunk(this, state, sink, buffer, undefined);
+    else keep(this, state, buffer);
   }
   if (!this.headersSent) this.writeHead(this.statusCode);
   state.ended = true;
+  if (sink !== undefined) {
+    this.finished = true;
+    if (typeof callback === 'function') this.once('finish', callback as () => void);
+    streamHead(this, state, sink);
+    if (state.dropped) return this;
+    sink.end(() => {
+      this.emit('prefinish');
+      this.emit('finish');
+      emitClose(this);
+    });
+    return this;
+  }
   this.finished = true;
   if (typeof callback === 'function') this.once('finish', callback as () => void);
   const status = state.status ?? this.statusCode;
@@ -308,9 +399,11 @@ function finish(res: CapturingResponse, response: HttpResponse): void {
 
 function flushHeaders(this: CapturingResponse): void {
   if (!this.headersSent) this.writeHead(this.statusCode);
+  const state = this[STATE];
+  if (state.stream !== undefined && !state.ended) streamHead(this, state, state.stream);
 }
 
-function flattenHeaders(headers: OutgoingHttpHeaders): string[] {
+export function flattenHeaders(headers: OutgoingHttpHeaders): string[] {
   const out: string[] = [];
   for (const name of Object.keys(headers)) {
     const value = headers[name];

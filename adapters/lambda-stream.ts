@@ -1,0 +1,275 @@
+import type { ServerResponse } from 'node:http';
+import type { Context } from 'aws-lambda';
+import { failed } from '../lib/apps/dispatch.js';
+import { attachInvocation } from '../lib/apps/invocation.js';
+import type { RequestListener } from '../lib/apps/node.js';
+import { describeThrown, LambdaBridgeError } from '../lib/errors.js';
+import {
+  apiGatewayV1Format,
+  detectFormat,
+  functionUrlFormat,
+  type HttpEvent,
+} from '../lib/formats/detect.js';
+import { isHopByHop } from '../lib/headers.js';
+import type { HttpRequest } from '../lib/http.js';
+import { isThenable } from '../lib/invoke/invoke.js';
+import {
+  type HttpPrelude,
+  HttpResponseStream,
+  type PreludeTarget,
+  STREAM_LIMIT,
+  type StreamingMark,
+  streamifyResponse,
+} from '../lib/invoke/streaming.js';
+import { createRequest } from '../lib/node/request.js';
+import { createStreamingResponse, dropResponse, flattenHeaders } from '../lib/node/response.js';
+import { BridgeSocket } from '../lib/node/socket.js';
+
+/** What the forward bridge needs from the runtime's response stream (a `Writable`). */
+export interface ResponseStreamLike extends PreludeTarget {
+  write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
+  end(callback?: () => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  readonly writableEnded?: boolean;
+}
+
+/** A Lambda handler whose response streams: `(event, responseStream, context) => Promise<void>`. */
+export type StreamingHttpHandler<E extends HttpEvent = HttpEvent> = ((
+  event: E,
+  responseStream: ResponseStreamLike,
+  context?: Context,
+) => Promise<void>) &
+  StreamingMark;
+
+/** An event from a service that cannot stream reached a streaming handler. */
+export class StreamingUnsupportedError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_STREAMING_UNSUPPORTED';
+  constructor(message: string) {
+    super('LAMBDA_BRIDGE_STREAMING_UNSUPPORTED', message);
+    this.name = 'StreamingUnsupportedError';
+  }
+}
+
+/** The response stream was ended with an error after its first byte: the client sees it cut short. */
+export class StreamAbortedError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_STREAM_ABORTED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LAMBDA_BRIDGE_STREAM_ABORTED', message, options);
+    this.name = 'StreamAbortedError';
+  }
+}
+
+export interface StreamingSettings {
+  /** The app, once it is known; a factory or promise is resolved by `resolveApp`. */
+  listener(): RequestListener | Promise<RequestListener>;
+  basePath: string | undefined;
+  exposeErrors: boolean;
+  /** Milliseconds before the deadline at which an unfinished stream is ended. */
+  deadline(context: Context | undefined): number | undefined;
+  warn(code: string, message: string, requestId: string | undefined): void;
+}
+
+interface RuntimeGlobal {
+  streamifyResponse?: (handler: unknown, options?: unknown) => unknown;
+  HttpResponseStream?: { from(stream: unknown, prelude: unknown): unknown };
+}
+
+/** The Node.js runtime's `awslambda` global, when this process has one. */
+function runtimeGlobal(): RuntimeGlobal | undefined {
+  const found = (globalThis as { awslambda?: unknown }).awslambda;
+  return typeof found === 'object' && found !== null ? (found as RuntimeGlobal) : undefined;
+}
+
+/** The prelude of a streamed response: status, headers (each joined by ", ") and every Set-Cookie. */
+export function preludeOf(res: ServerResponse): HttpPrelude {
+  const flat = flattenHeaders(res.getHeaders());
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i];
+    if (name === 'set-cookie') cookies.push(flat[i + 1]);
+    else if (!isHopByHop(name)) {
+      const prev = headers[name];
+      headers[name] = prev === undefined ? flat[i + 1] : `${prev}, ${flat[i + 1]}`;
+    }
+  }
+  return { statusCode: res.statusCode, headers, cookies };
+}
+
+/**
+ * Builds the streaming handler `toLambda(app, { streaming: true })` returns: marked as
+ * `awslambda.streamifyResponse` marks it (the runtime's own when it is present), answering
+ * function URL and API Gateway REST events through the response stream as the app writes.
+ */
+export function streamingHandler(settings: StreamingSettings): StreamingHttpHandler {
+  const handler = async (event: HttpEvent, stream: ResponseStreamLike, context?: Context) => {
+    const format = detectFormat(event);
+    const requestId = context?.awsRequestId;
+    if (format !== (functionUrlFormat as unknown) && format !== (apiGatewayV1Format as unknown)) {
+      const service = format.name === 'ALB' ? 'an Application Load Balancer' : 'an HTTP API';
+      throw new StreamingUnsupportedError(
+        `toLambda(app, { streaming: true }) received an event from ${service}, which cannot stream responses. Invoke the function through a function URL (invoke mode RESPONSE_STREAM) or an API Gateway REST API (responseTransferMode STREAM), or drop the streaming option to return buffered results.`,
+      );
+    }
+    const warn = (code: string, message: string) => settings.warn(code, message, requestId);
+    let app: RequestListener;
+    try {
+      app = await settings.listener();
+    } catch (error) {
+      warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${messageOf(error)}`);
+      return answerPlain(stream, 500, 'Internal Server Error');
+    }
+    const request = format.requestFromEvent(event, settings.basePath);
+    if (typeof request === 'string') {
+      warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
+      return answerPlain(stream, 400, 'Bad Request');
+    }
+    return run(app, request, { event, context }, stream, settings, warn);
+  };
+  const runtime = runtimeGlobal();
+  const mark = runtime?.streamifyResponse ?? streamifyResponse;
+  return mark(handler) as StreamingHttpHandler;
+}
+
+const messageOf = describeThrown;
+
+function preludeFor(stream: ResponseStreamLike, prelude: HttpPrelude): void {
+  const from = runtimeGlobal()?.HttpResponseStream?.from ?? HttpResponseStream.from;
+  from.call(runtimeGlobal()?.HttpResponseStream ?? HttpResponseStream, stream, prelude);
+}
+
+function answerPlain(stream: ResponseStreamLike, status: number, text: string): Promise<void> {
+  preludeFor(stream, {
+    statusCode: status,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    cookies: [],
+  });
+  return new Promise<void>((resolve) => {
+    stream.write(Buffer.from(text, 'utf8'));
+    stream.end(() => resolve());
+  });
+}
+
+function run(
+  app: RequestListener,
+  request: HttpRequest,
+  invocation: { event: HttpEvent; context: Context | undefined },
+  stream: ResponseStreamLike,
+  settings: StreamingSettings,
+  warn: (code: string, message: string) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    // The bridge is answering in the app's place: the app's stream and socket no longer count.
+    let answering = false;
+    let started = false;
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const socket = new BridgeSocket(
+      request.remoteAddress,
+      request.remotePort,
+      request.protocol === 'https',
+      request.port,
+    );
+    const req = createRequest(request, socket);
+    attachInvocation(req, invocation);
+
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    // The invocation ends without the rest of the app's response: what it still writes is dropped.
+    const abandon = (error: Error | undefined) => {
+      dropResponse(res);
+      socket.destroy();
+      settle(error);
+    };
+    // Before the head: a plain answer in its place. After it: the stream ends with an error,
+    // which the runtime sends as error trailers, and the client sees a cut-short response.
+    const stop = (status: number, text: string, error: Error) => {
+      if (settled || answering) return;
+      if (!started) {
+        answering = true;
+        dropResponse(res);
+        socket.destroy();
+        answerPlain(stream, status, text).then(() => settle(), settle);
+        return;
+      }
+      abandon(error);
+    };
+
+    const { res, drain } = createStreamingResponse(req, socket, {
+      head(response) {
+        started = true;
+        preludeFor(stream, preludeOf(response));
+        stream.write(Buffer.alloc(0));
+      },
+      chunk(buffer, callback) {
+        sent += buffer.length;
+        if (sent > STREAM_LIMIT) {
+          const text = `the app's streamed body passed the ${STREAM_LIMIT}-byte limit of a streamed Lambda response`;
+          warn('STREAM_TOO_LARGE', `ended the stream with an error: ${text}.`);
+          abandon(new StreamAbortedError(`The response stream was cut: ${text}.`));
+          return false;
+        }
+        return stream.write(buffer, callback);
+      },
+      end(finished) {
+        stream.end(() => {
+          finished();
+          settle();
+        });
+      },
+    });
+    stream.on('drain', drain);
+    stream.once('close', () => {
+      if (settled || answering || res.writableEnded) return;
+      warn('STREAM_CLOSED', 'the response stream closed before the app finished its response.');
+      abandon(undefined);
+    });
+    stream.once('error', (error) => {
+      if (settled || answering) return;
+      warn('STREAM_ERROR', `the response stream failed: ${messageOf(error)}`);
+      abandon(error instanceof Error ? error : new Error(String(error)));
+    });
+    socket.once('close', () => {
+      if (settled || answering || res.writableEnded) return;
+      warn('APP_CLOSED', 'the app closed the connection without finishing its response.');
+      stop(502, 'Bad Gateway', new StreamAbortedError('The app closed the connection mid-response.'));
+    });
+
+    const fail = (error: unknown) => {
+      const message = messageOf(error);
+      if (settled || answering || res.writableEnded) {
+        warn('APP_ERROR', `the app failed after finishing its response: ${message}`);
+        return;
+      }
+      const after = started ? 'ended the stream with an error' : 'answered 500';
+      warn('APP_ERROR', `${after}: the app failed before finishing its response: ${message}`);
+      stop(
+        500,
+        failed(error, settings.exposeErrors).body.toString('utf8'),
+        new StreamAbortedError(`The app failed after its response started: ${message}`, { cause: error }),
+      );
+    };
+    try {
+      const returned = app(req, res);
+      if (isThenable(returned)) returned.then(undefined, fail);
+    } catch (error) {
+      fail(error);
+    }
+    const wait = settings.deadline(invocation.context);
+    if (wait !== undefined && !settled && !res.writableEnded) {
+      timer = setTimeout(() => {
+        if (settled || answering || res.writableEnded) return;
+        const text = `the app did not finish its response within ${Math.round(wait)} ms, before the Lambda deadline`;
+        warn('APP_TIMEOUT', `${started ? 'ended the stream with an error' : 'answered 504'}: ${text}.`);
+        stop(504, 'Gateway Timeout', new StreamAbortedError(`The response stream was cut: ${text}.`));
+      }, wait);
+    }
+  });
+}

@@ -1,0 +1,228 @@
+import type { ServerResponse } from 'node:http';
+import { isBodiless } from './finalize.js';
+import type { FormatName } from './formats/reverse.js';
+import type { StreamTarget } from './invoke/stream-invoke.js';
+import {
+  HTTP_INTEGRATION_CONTENT_TYPE,
+  PRELUDE_DELIMITER_LENGTH,
+  STREAM_FULL_SPEED_BYTES,
+  STREAM_LIMIT,
+  STREAM_RATE,
+} from './invoke/streaming.js';
+
+/** The formats whose service streams a streaming handler's response. */
+export function formatStreams(format: FormatName): boolean {
+  return format === 'function-url' || format === 'apigw-v1';
+}
+
+const SERVICES: Partial<Record<FormatName, string>> = {
+  alb: 'an Application Load Balancer',
+  'apigw-v2': 'an API Gateway HTTP API (payload 2.0)',
+  'lattice-v1': 'a VPC Lattice target group',
+  'lattice-v2': 'a VPC Lattice target group',
+  'edge-viewer-request': 'a Lambda@Edge trigger',
+  'edge-origin-request': 'a Lambda@Edge trigger',
+};
+
+/** Why a streaming handler failed where its response could not stream. */
+export function streamingRefusal(format: FormatName, hostStreams: boolean): string {
+  if (formatStreams(format) && !hostStreams) {
+    return `the handler is wrapped with streamifyResponse, and this host answers with buffered responses only. Mount it with toListener, toExpress, toKoa or lambda-bridge serve to stream its response`;
+  }
+  const service = SERVICES[format] ?? 'this service';
+  return `the handler is wrapped with streamifyResponse, but ${service} cannot stream responses. Put a function URL (format 'function-url') or an API Gateway REST API (format 'apigw-v1') in front of it, or export a buffered handler`;
+}
+
+/** The prelude and its delimiter must arrive within the first 16 KB (API Gateway response streaming). */
+export const PRELUDE_LIMIT = 16 * 1024;
+
+export interface StreamAnswerOptions {
+  method: string;
+  /** Emulate the bandwidth of a streamed Lambda response past its first 6 MB (2 MB/s). */
+  bandwidth: boolean;
+  /** Reports a coded warning. */
+  warn(code: string, message: string): void;
+  /** The service's own failure, for a stream whose head cannot be read. */
+  fail(reason: string): void;
+}
+
+/** A streamed answer in progress: a {@link StreamTarget} for the handler's stream, writing to `res`. */
+export interface StreamAnswer extends StreamTarget {
+  /** Whether the head went to the client: after that, a failure can only cut the response short. */
+  readonly headSent: boolean;
+  /** Whether the answer already failed (cut short, or answered with the service's failure). */
+  readonly failed: boolean;
+  /** Ends the answer after a failure: cuts the response short, or answers `fail` when nothing was sent. */
+  abort(reason: string): void;
+  /** Body bytes sent to the client. */
+  readonly sent: number;
+}
+
+interface Head {
+  status: number;
+  headers: [string, string | string[]][];
+}
+
+const NUL_RUN = Buffer.alloc(PRELUDE_DELIMITER_LENGTH);
+
+/** Reads the JSON prelude into a head; a string says why it cannot be read. */
+function headOf(json: string): Head | string {
+  let prelude: unknown;
+  try {
+    prelude = JSON.parse(json);
+  } catch {
+    return `the response prelude is not JSON: ${JSON.stringify(json.slice(0, 80))}`;
+  }
+  if (typeof prelude !== 'object' || prelude === null || Array.isArray(prelude)) {
+    return 'the response prelude is not a JSON object';
+  }
+  const { statusCode, headers, multiValueHeaders, cookies } = prelude as Record<string, unknown>;
+  const status = statusCode === undefined ? 200 : Number(statusCode);
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
+    return `the prelude's statusCode ${JSON.stringify(statusCode)} is not an HTTP status`;
+  }
+  const out = new Map<string, string | string[]>();
+  const add = (name: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    const key = name.toLowerCase();
+    // A streamed response goes out chunked; the length and framing are the service's.
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') return;
+    const prev = out.get(key);
+    const text = String(value);
+    if (prev === undefined) out.set(key, text);
+    else out.set(key, Array.isArray(prev) ? [...prev, text] : [prev, text]);
+  };
+  if (typeof headers === 'object' && headers !== null) {
+    for (const [name, value] of Object.entries(headers)) add(name, value);
+  }
+  if (typeof multiValueHeaders === 'object' && multiValueHeaders !== null) {
+    for (const [name, values] of Object.entries(multiValueHeaders)) {
+      if (Array.isArray(values)) for (const value of values) add(name, value);
+    }
+  }
+  if (Array.isArray(cookies)) for (const cookie of cookies) add('set-cookie', cookie);
+  return { status, headers: [...out] };
+}
+
+/**
+ * Writes a handler's streamed response to a client as a function URL or API Gateway REST does:
+ * the head from the JSON prelude when the stream's content type is the HTTP integration one (a
+ * plain stream is a 200 of its own content type), each body chunk as it arrives, the client's
+ * backpressure passed back, at most 200 MB, and at 2 MB/s past the first 6 MB when asked.
+ */
+export function createStreamAnswer(res: ServerResponse, options: StreamAnswerOptions): StreamAnswer {
+  let integration = false;
+  let pending: Buffer[] = [];
+  let pendingSize = 0;
+  let head: Head | undefined;
+  let failed = false;
+  let sent = 0;
+  let throttleStart = 0;
+
+  const sendHead = (value: Head) => {
+    head = value;
+    res.statusCode = value.status;
+    for (const [name, v] of value.headers) res.setHeader(name, v);
+    res.flushHeaders();
+  };
+  const bodiless = () => head !== undefined && isBodiless(options.method, head.status);
+
+  const sendBody = (chunk: Buffer, done: (error?: Error | null) => void) => {
+    if (chunk.length === 0 || bodiless()) return done();
+    // The client went away: on Lambda the stream goes on (and is billed); the bytes go nowhere.
+    if (res.destroyed) return done();
+    sent += chunk.length;
+    if (sent > STREAM_LIMIT) {
+      options.warn(
+        'STREAM_TOO_LARGE',
+        `cut the response short: the handler streamed more than the ${STREAM_LIMIT}-byte limit of a streamed Lambda response.`,
+      );
+      failed = true;
+      res.destroy();
+      return done(new Error(`The response stream passed its ${STREAM_LIMIT}-byte limit.`));
+    }
+    const release = () => {
+      if (!options.bandwidth || sent <= STREAM_FULL_SPEED_BYTES) return done();
+      if (throttleStart === 0) throttleStart = performance.now();
+      const due = throttleStart + ((sent - STREAM_FULL_SPEED_BYTES) * 1000) / STREAM_RATE;
+      const wait = due - performance.now();
+      if (wait <= 0) done();
+      else setTimeout(done, wait);
+    };
+    if (res.write(chunk)) release();
+    else {
+      const onDrain = () => {
+        res.off('close', onDrain);
+        res.off('drain', onDrain);
+        release();
+      };
+      res.once('drain', onDrain);
+      res.once('close', onDrain);
+    }
+  };
+
+  const failHead = (reason: string) => {
+    failed = true;
+    options.fail(reason);
+  };
+
+  return {
+    get headSent() {
+      return head !== undefined;
+    },
+    get failed() {
+      return failed;
+    },
+    get sent() {
+      return sent;
+    },
+    start(contentType) {
+      integration = contentType === HTTP_INTEGRATION_CONTENT_TYPE;
+      if (!integration) sendHead({ status: 200, headers: [['content-type', contentType]] });
+    },
+    write(chunk, done) {
+      if (failed) return done();
+      if (head !== undefined) return sendBody(chunk, done);
+      // Still reading the prelude: keep bytes until the NUL delimiter.
+      pending.push(chunk);
+      pendingSize += chunk.length;
+      const joined = Buffer.concat(pending);
+      const at = joined.indexOf(NUL_RUN);
+      if (at === -1) {
+        if (pendingSize > PRELUDE_LIMIT) {
+          failHead(
+            `the response stream's prelude and its 8-NUL delimiter did not arrive within the first ${PRELUDE_LIMIT} bytes`,
+          );
+        }
+        pending = [joined];
+        return done();
+      }
+      pending = [];
+      const read = headOf(joined.subarray(0, at).toString('utf8'));
+      if (typeof read === 'string') {
+        failHead(read);
+        return done();
+      }
+      sendHead(read);
+      const rest = joined.subarray(at + PRELUDE_DELIMITER_LENGTH);
+      if (rest.length > 0) sendBody(rest, done);
+      else done();
+    },
+    end() {
+      if (failed) return;
+      if (head === undefined) {
+        return failHead(
+          "the response stream ended before its prelude was complete (HttpResponseStream.from writes it on the stream's first write(); a stream that only sees end(chunk) sends none)",
+        );
+      }
+      res.end();
+    },
+    abort(reason) {
+      if (failed) return;
+      failed = true;
+      if (head === undefined) return options.fail(reason);
+      // The head is out: the client sees the response cut short, as on Lambda.
+      res.destroy();
+    },
+  };
+}
