@@ -33,6 +33,7 @@ Options:
   --no-freeze           let environments run between invocations (by default they are
                         stopped, as Lambda freezes them, so work left after the response waits)
   --no-strict           serve results a real ALB rejects, with a warning
+  --stream-bandwidth    streamed responses go at 2 MB/s past their first 6 MB, as on Lambda
   --json                log one JSON object per line
   --quiet               log only warnings and errors
   --help                show this help
@@ -73,6 +74,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'no-isolate': { type: 'boolean' },
         'no-freeze': { type: 'boolean' },
         'no-strict': { type: 'boolean' },
+        'stream-bandwidth': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -148,6 +150,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     isolate: values['no-isolate'] !== true,
     freeze: values['no-freeze'] !== true,
     strict: values['no-strict'] !== true,
+    streamBandwidth: values['stream-bandwidth'] === true,
   };
   return { command: 'serve', options, json: values.json === true, quiet: values.quiet === true };
 }

@@ -3,7 +3,7 @@ import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
 import type { FormatName } from '../lib/formats/reverse.js';
 import type { FormatHandler } from '../lib/formats/typed.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
-import type { StreamingHandler } from '../lib/invoke/streaming.js';
+import type { StreamingMark } from '../lib/invoke/streaming.js';
 
 /** The part of a Koa context the middleware uses (Koa 2 and 3). */
 export interface KoaContextLike {
@@ -24,16 +24,8 @@ export interface KoaContextLike {
  * app.use(toKoa(handler, { multiValueHeaders: true }));
  */
 export function toKoa<F extends FormatName = 'alb'>(
-  handler: FormatHandler<F>,
-  options?: AlbEmulatorOptions & { format?: F },
-): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
-/** A streaming handler (marked by `streamifyResponse`), streamed behind a function URL or API Gateway REST. */
-export function toKoa(
-  handler: StreamingHandler,
-  options?: AlbEmulatorOptions,
-): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
-export function toKoa<F extends FormatName = 'alb'>(
-  handler: FormatHandler<F> | StreamingHandler,
+  // A handler marked by streamifyResponse streams behind a function URL or API Gateway REST.
+  handler: FormatHandler<F> | StreamingMark,
   options: AlbEmulatorOptions & { format?: F } = {},
 ): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void> {
   const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);

@@ -4,7 +4,7 @@ import { describeThrown } from '../lib/errors.js';
 import type { FormatName } from '../lib/formats/reverse.js';
 import type { FormatHandler } from '../lib/formats/typed.js';
 import type { LambdaHandler } from '../lib/invoke/invoke.js';
-import type { StreamingHandler } from '../lib/invoke/streaming.js';
+import type { StreamingMark } from '../lib/invoke/streaming.js';
 
 /**
  * A Lambda handler as a Node request listener behind an emulated ALB, for
@@ -17,16 +17,8 @@ import type { StreamingHandler } from '../lib/invoke/streaming.js';
  * http.createServer(toListener(handler, { multiValueHeaders: true })).listen(3000, '127.0.0.1');
  */
 export function toListener<F extends FormatName = 'alb'>(
-  handler: FormatHandler<F>,
-  options?: AlbEmulatorOptions & { format?: F },
-): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-/** A streaming handler (marked by `streamifyResponse`), streamed behind a function URL or API Gateway REST. */
-export function toListener(
-  handler: StreamingHandler,
-  options?: AlbEmulatorOptions,
-): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-export function toListener<F extends FormatName = 'alb'>(
-  handler: FormatHandler<F> | StreamingHandler,
+  // A handler marked by streamifyResponse streams behind a function URL or API Gateway REST.
+  handler: FormatHandler<F> | StreamingMark,
   options: AlbEmulatorOptions & { format?: F } = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);
@@ -52,16 +44,8 @@ type Next = (error?: unknown) => void;
  * app.use('/api', toExpress(handler));
  */
 export function toExpress<F extends FormatName = 'alb'>(
-  handler: FormatHandler<F>,
-  options?: AlbEmulatorOptions & { format?: F },
-): (req: IncomingMessage, res: ServerResponse, next: Next) => void;
-/** A streaming handler (marked by `streamifyResponse`), streamed behind a function URL or API Gateway REST. */
-export function toExpress(
-  handler: StreamingHandler,
-  options?: AlbEmulatorOptions,
-): (req: IncomingMessage, res: ServerResponse, next: Next) => void;
-export function toExpress<F extends FormatName = 'alb'>(
-  handler: FormatHandler<F> | StreamingHandler,
+  // A handler marked by streamifyResponse streams behind a function URL or API Gateway REST.
+  handler: FormatHandler<F> | StreamingMark,
   options: AlbEmulatorOptions & { format?: F } = {},
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const emulate = createAlbEmulator(handler as LambdaHandler<never>, options);

@@ -29,6 +29,7 @@ export interface ServeOptions
     | 'accountId'
     | 'format'
     | 'stage'
+    | 'streamBandwidth'
   > {
   /** The handler module, with an optional export name: `./handler.js` or `./src/api.ts#main`. */
   handler: string;
@@ -252,8 +253,16 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         requestId,
         message: `the invocation completed with work still pending: ${kinds.join(', ')}. Lambda freezes the environment once the handler returns, so this work runs only during a later invocation, if ever; await it before returning.`,
       });
-    invoker = ({ event, awsRequestId, traceId, warn }) =>
-      pool.invoke({ id: awsRequestId, event, traceId, warn, log: emit, leftWork: leftWork(awsRequestId) });
+    invoker = ({ event, awsRequestId, traceId, warn, stream }) =>
+      pool.invoke({
+        id: awsRequestId,
+        event,
+        traceId,
+        warn,
+        log: emit,
+        leftWork: leftWork(awsRequestId),
+        stream,
+      });
     init = () => pool.prewarm();
     reload = () => {
       pool.reload();
@@ -291,7 +300,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         },
       );
     };
-    invoker = async ({ event, awsRequestId, traceId, warn }) => {
+    invoker = async ({ event, awsRequestId, traceId, warn, stream }) => {
       const started = performance.now();
       loaded ??= loadHandler(target.file, target.exportName, version).then((handler) =>
         handlerInvoker(handler as LambdaHandler<never>, { ...contextOptions, runtime }),
@@ -309,7 +318,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         };
       }
       process.env._X_AMZN_TRACE_ID = traceId;
-      return run(event, { awsRequestId, traceId, warn });
+      return run(event, { awsRequestId, traceId, warn, stream });
     };
     reload = () => {
       version++;
@@ -353,6 +362,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         runtime,
         logInvocations: true,
         log,
+        streamBandwidth: options.streamBandwidth,
       },
     );
   } catch (error) {

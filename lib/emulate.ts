@@ -753,7 +753,7 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
       info('REPORT', reportLine(id, outcome, memory));
     }
 
-    if (outcome.streamed && streamed !== undefined) {
+    if (streamed !== undefined && (outcome.streamed || streamed.headSent || streamed.failed)) {
       // The answer went out through the stream: the host has nothing more to send.
       if (outcome.ok || streamed.failed) return undefined;
       if (streamed.headSent) {

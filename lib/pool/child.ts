@@ -5,6 +5,7 @@ import { type LambdaHandler, usesRic4 } from '../invoke/invoke.js';
 import { LOG_SINK, type LogEntry } from '../log.js';
 import { importError, loadHandler } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
+import { environmentTarget, type StreamToEnvironment } from './stream-channel.js';
 
 // One execution environment, in its own process: loads the handler module once, then serves one
 // invocation at a time for the server that forked it.
@@ -111,24 +112,39 @@ async function main(): Promise<void> {
     { ...data.context, runtime: data.runtime },
     (data.context.timeout ?? 3000) * 2 + 1000,
   );
+  // The acknowledgements of each invocation streaming now, by request id.
+  const acknowledgers = new Map<string, (message: StreamToEnvironment) => void>();
   post({ type: 'ready', initDuration: performance.now() - started, peakKB: peakKB() });
   process.on('message', async (message: ToEnvironment) => {
+    if (message.type === 'stream-ack') return acknowledgers.get(message.id)?.(message);
     if (message.type !== 'invoke') return;
     const before = resourceCounts();
     current = message.id;
     process.env._X_AMZN_TRACE_ID = message.traceId;
+    // The server takes a streamed response: its bytes cross as messages, each one acknowledged.
+    const channel = message.stream ? environmentTarget(message.id, post) : undefined;
+    if (channel !== undefined) acknowledgers.set(message.id, channel.acknowledge);
     const outcome = await run(message.event, {
       awsRequestId: message.id,
       traceId: message.traceId,
       warn: (text) => post({ type: 'warn', id: message.id, message: text }),
+      stream: channel?.target,
     });
+    acknowledgers.delete(message.id);
     // A rejection the handler left unhandled surfaces after the microtasks; it fails this invocation.
     await new Promise((resolve) => setImmediate(resolve));
     if (crashed) return;
     current = undefined;
+    const streamed = outcome.streamed === true;
     const finished = outcome.ok
-      ? { ok: true as const, json: outcome.json, duration: outcome.duration }
-      : { ok: false as const, error: outcome.error, timedOut: outcome.timedOut, duration: outcome.duration };
+      ? { ok: true as const, json: outcome.json, duration: outcome.duration, streamed }
+      : {
+          ok: false as const,
+          error: outcome.error,
+          timedOut: outcome.timedOut,
+          duration: outcome.duration,
+          streamed,
+        };
     const pending = leftRunning(before, resourceCounts());
     post({ type: 'done', id: message.id, outcome: finished, peakKB: peakKB(), pending });
   });

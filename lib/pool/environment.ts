@@ -1,11 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { InvokerOutcome } from '../invoke/handler.js';
 import type { InvocationError, Outcome } from '../invoke/invoke.js';
+import type { StreamTarget } from '../invoke/stream-invoke.js';
 import type { LogEntry } from '../log.js';
 import { exitDescription, exitReason, isHeapExhaustion, residentMemory } from './exit.js';
 import { poolUrl } from './here.js';
 import { tsxLoader } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
+import { deliverStreamMessage } from './stream-channel.js';
 
 /** What every environment of one function is started with. */
 export interface EnvironmentSettings {
@@ -32,6 +35,12 @@ export interface Invocation {
   leftWork?(kinds: string[]): void;
   /** Receives what a lambda-bridge inside the handler logs during this invocation. */
   log?(entry: LogEntry): void;
+  /**
+   * Where a streaming handler's response goes (prelude and body bytes as the runtime posts
+   * them), when the service in front streams. Each chunk's `done` is the backpressure the
+   * handler's stream feels. Without it, a streaming handler fails (`Runtime.StreamingNotSupported`).
+   */
+  stream?: StreamTarget;
 }
 
 interface Call {
@@ -40,9 +49,10 @@ interface Call {
   started: number;
   /** The highest resident memory sampled during the call, in KB. */
   sampledKB: number;
-  resolve(outcome: Outcome): void;
+  resolve(outcome: InvokerOutcome): void;
   warn(message: string): void;
   log?(entry: LogEntry): void;
+  stream: StreamTarget | undefined;
   timer: NodeJS.Timeout;
   sampler: NodeJS.Timeout | undefined;
 }
@@ -160,7 +170,7 @@ export class Environment {
     return this.child.pid;
   }
 
-  async invoke(invocation: Invocation): Promise<Outcome> {
+  async invoke(invocation: Invocation): Promise<InvokerOutcome> {
     const loading = performance.now();
     const ready = await this.ready;
     if (typeof ready !== 'number') {
@@ -187,7 +197,7 @@ export class Environment {
     const cold = this.initDuration;
     this.initDuration = undefined;
     const { id } = invocation;
-    return new Promise<Outcome>((resolve) => {
+    return new Promise<InvokerOutcome>((resolve) => {
       const timer = setTimeout(() => this.timedOut(id), this.settings.timeout);
       const pid = this.child.pid;
       const sampler = pid === undefined ? undefined : setInterval(() => this.sample(pid), SAMPLE_INTERVAL);
@@ -198,6 +208,7 @@ export class Environment {
         sampledKB: 0,
         warn: invocation.warn,
         log: invocation.log,
+        stream: invocation.stream,
         timer,
         sampler,
         resolve: (outcome) => {
@@ -211,6 +222,7 @@ export class Environment {
         id,
         event: invocation.event,
         traceId: invocation.traceId,
+        stream: invocation.stream !== undefined,
       };
       this.child.send(message);
     });
@@ -267,7 +279,7 @@ export class Environment {
     this.stop(`Runtime.OutOfMemory: ${reason}`);
   }
 
-  private finish(outcome: Outcome): void {
+  private finish(outcome: InvokerOutcome): void {
     const call = this.call;
     if (call === undefined) return;
     this.call = undefined;
@@ -292,15 +304,31 @@ export class Environment {
         return;
       }
       const done = message.outcome;
-      const measures = { duration: done.duration, maxMemoryUsedMB: this.usedMB(call) };
+      const measures = {
+        duration: done.duration,
+        maxMemoryUsedMB: this.usedMB(call),
+        ...(done.streamed ? { streamed: true } : {}),
+      };
       if (message.pending.length > 0) call.leftWork?.(message.pending);
-      // Frozen before the answer goes out: nothing the handler left behind runs meanwhile.
+      // Frozen before the answer goes out: nothing the handler left behind runs meanwhile. A
+      // streamed response is complete by now: its last chunk was acknowledged before 'done'.
       if (this.settings.freeze) this.freezeNow();
       this.finish(
         done.ok
           ? { ok: true, json: done.json, result: JSON.parse(done.json), ...measures }
           : { ok: false, error: done.error, timedOut: done.timedOut, ...measures },
       );
+    } else if (
+      message.type === 'stream-start' ||
+      message.type === 'stream-chunk' ||
+      message.type === 'stream-end'
+    ) {
+      // The client's pace travels back as acknowledgements, so the handler's stream feels it.
+      if (call?.id === message.id && call.stream !== undefined) {
+        deliverStreamMessage(message, call.stream, (reply) => {
+          if (this.alive && this.child.connected) this.child.send(reply);
+        });
+      }
     } else if (message.type === 'crash') {
       if (call !== undefined)
         this.finish(failure(message.error, call.started, { maxMemoryUsedMB: this.usedMB(call) }));

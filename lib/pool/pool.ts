@@ -1,5 +1,6 @@
 import { LambdaBridgeError } from '../errors.js';
-import type { InvocationError, Outcome } from '../invoke/invoke.js';
+import type { InvokerOutcome } from '../invoke/handler.js';
+import type { InvocationError } from '../invoke/invoke.js';
 import { Environment, type EnvironmentSettings, type Invocation } from './environment.js';
 
 export type { Invocation } from './environment.js';
@@ -59,7 +60,7 @@ export class EnvironmentPool {
    * Runs one invocation in a free environment, waiting for one if all are busy. Rejects with
    * `PoolClosedError` when the pool closes before an environment is free.
    */
-  async invoke(invocation: Invocation): Promise<Outcome> {
+  async invoke(invocation: Invocation): Promise<InvokerOutcome> {
     const env = await this.acquire();
     const outcome = await env.invoke(invocation);
     if (env.alive) {

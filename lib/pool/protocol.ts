@@ -1,6 +1,7 @@
 import type { ContextOptions } from '../invoke/context.js';
 import type { InvocationError, NodeRuntime } from '../invoke/invoke.js';
 import type { LogEntry } from '../log.js';
+import type { StreamFromEnvironment, StreamToEnvironment } from './stream-channel.js';
 
 /** What an execution environment process is started with (in `LAMBDA_BRIDGE_ENVIRONMENT`). */
 export interface EnvironmentData {
@@ -13,12 +14,21 @@ export interface EnvironmentData {
 /** The variable that carries `EnvironmentData` to the environment process, as JSON. */
 export const DATA_VARIABLE = 'LAMBDA_BRIDGE_ENVIRONMENT';
 
-export type ToEnvironment = { type: 'invoke'; id: string; event: unknown; traceId: string };
+export type ToEnvironment =
+  | {
+      type: 'invoke';
+      id: string;
+      event: unknown;
+      traceId: string;
+      /** The server takes a streaming handler's response as stream messages. */
+      stream: boolean;
+    }
+  | StreamToEnvironment;
 
 /** How an invocation ended in the environment; the result travels as its JSON text. */
 export type Finished =
-  | { ok: true; json: string; duration: number }
-  | { ok: false; error: InvocationError; timedOut: boolean; duration: number };
+  | { ok: true; json: string; duration: number; streamed?: boolean }
+  | { ok: false; error: InvocationError; timedOut: boolean; duration: number; streamed?: boolean };
 
 export type FromEnvironment =
   | { type: 'ready'; initDuration: number; peakKB: number }
@@ -31,4 +41,5 @@ export type FromEnvironment =
    * invocation started and left running (timers, sockets, …).
    */
   | { type: 'done'; id: string; outcome: Finished; peakKB: number; pending: string[] }
-  | { type: 'crash'; id: string | undefined; error: InvocationError };
+  | { type: 'crash'; id: string | undefined; error: InvocationError }
+  | StreamFromEnvironment;

@@ -647,6 +647,7 @@ describe('parseCli', () => {
         isolate: true,
         freeze: true,
         strict: true,
+        streamBandwidth: false,
       },
     });
   });
@@ -678,6 +679,7 @@ describe('parseCli', () => {
       '--no-isolate',
       '--no-freeze',
       '--no-strict',
+      '--stream-bandwidth',
       '--json',
     ]);
     expect(parsed).toEqual({
@@ -700,6 +702,7 @@ describe('parseCli', () => {
         isolate: false,
         freeze: false,
         strict: false,
+        streamBandwidth: true,
       },
     });
   });
