@@ -6,7 +6,7 @@
 //
 //   node bench/run.mjs [--rounds N] [--time ms] [--only <scenario>] [--smoke] [--json <file>]
 //
-// --only takes 1–7, "reverse" or "memory". It measures dist/esm (run `npm run build` first;
+// --only takes 1–7, "reverse", "memory" or "ttfb". It measures dist/esm (run `npm run build` first;
 // `npm run bench` does).
 
 import { spawn } from 'node:child_process';
@@ -51,7 +51,7 @@ function parseOptions(argv) {
     options.rounds = 1;
     options.time = 50;
   }
-  const known = [...SCENARIOS.map((s) => s.id), IMPORT_SCENARIO.id, 'reverse', 'memory'];
+  const known = [...SCENARIOS.map((s) => s.id), IMPORT_SCENARIO.id, 'reverse', 'memory', 'ttfb'];
   if (options.only !== undefined && !known.includes(options.only)) {
     throw new Error(`--only takes one of ${known.join(', ')}; it got ${options.only}`);
   }
@@ -452,6 +452,38 @@ async function reverseScenarios(options) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Time to first byte, streamed and buffered
+
+async function timeToFirstByte(options) {
+  progress('time to first byte, 10 MB response');
+  const runs = options.smoke ? 1 : Math.max(5, options.rounds * 2 + 1);
+  const result = await runChild('child-ttfb.mjs', [String(runs)], { limitMs: 300_000 });
+  const ms = (value) => `${fixed2.format(value)} ms`;
+  const rows = result.ok
+    ? [
+        [
+          'toLambda(app, { streaming: true })',
+          ms(result.streaming.ttfbMs),
+          ms(result.streaming.totalMs),
+          result.streaming.encoding,
+        ],
+        ['toLambda(app)', ms(result.buffered.ttfbMs), ms(result.buffered.totalMs), result.buffered.encoding],
+      ]
+    : [];
+  const lines = [
+    `Time to first byte: a 10 MB response through the emulated function URL on 127.0.0.1, median of ${runs} run(s)`,
+    result.ok
+      ? table(['handler', 'first byte', 'last byte', 'body sent as'], rows)
+      : `  failed: ${result.error ?? result.wrong ?? 'wrong output'}`,
+    '  (the buffered result fits the 6 MB limit only because the client accepts gzip)',
+  ];
+  return {
+    report: lines.join('\n'),
+    json: { adapters: [{ adapter: SELF, ...result, correct: result.ok === true }] },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Memory
 
 async function memory(options) {
@@ -604,6 +636,7 @@ async function main() {
   if (wanted('7')) emit('scenario7', await importScenario(options));
   if (wanted('reverse')) emit('reverse', await reverseScenarios(options));
   if (wanted('memory')) emit('memory', await memory(options));
+  if (wanted('ttfb')) emit('ttfb', await timeToFirstByte(options));
 
   process.stdout.write(`${summary(sections)}\n\n`);
   machine.loadAverageAtEnd = loadavg()[0];

@@ -96,5 +96,8 @@ describe('the benchmark, smoke run', () => {
     expect(middleware).toMatchObject({ correct: true });
     const memory = report.sections.memory?.adapters?.find((e) => e.adapter === 'lambda-bridge');
     expect(memory).toMatchObject({ correct: true });
+    expect(stdout).toContain('Time to first byte:');
+    const ttfb = report.sections.ttfb?.adapters?.find((e) => e.adapter === 'lambda-bridge');
+    expect(ttfb).toMatchObject({ correct: true });
   });
 });

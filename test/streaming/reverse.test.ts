@@ -7,6 +7,7 @@ import { toFetch } from '../../adapters/fetch.js';
 import { toKoa } from '../../adapters/koa.js';
 import { toExpress, toListener } from '../../adapters/node.js';
 import type { AlbEmulatorOptions } from '../../lib/emulate.js';
+import { invokeHandler } from '../../lib/invoke/handler.js';
 import {
   HANDLER_STREAMING,
   HttpResponseStream,
@@ -337,5 +338,20 @@ describe('mounted in a framework', () => {
     expect(got.status).toBe(201);
     expect(got.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/']);
     expect(got.body.toString()).toBe('hello world');
+  });
+});
+
+describe('the emulated response stream', () => {
+  it("has the highWaterMark streamifyResponse was given, as the runtime's stream does", async () => {
+    const handler = streamifyResponse(
+      async (_event: unknown, stream: Stream) => {
+        stream.end(String(stream.writableHighWaterMark));
+      },
+      { highWaterMark: 1234 },
+    );
+    const outcome = await invokeHandler(handler as never, {});
+    expect(outcome).toEqual({
+      stream: { contentType: 'application/octet-stream', body: Buffer.from('1234') },
+    });
   });
 });
