@@ -217,7 +217,8 @@ async function forwardScenario(scenario, options) {
       const result = await runChild('child-forward.mjs', [adapter.name, scenario.id, String(options.time)], {
         limitMs: 60_000 + options.time * 10,
       });
-      if (result.ok) entry.runs.push({ opsPerSec: result.opsPerSec, meanUs: result.meanUs, rme: result.rme });
+      if (result.ok)
+        entry.runs.push({ opsPerSec: result.opsPerSec, meanUs: result.meanUs, cpuUs: result.cpuUs });
       else if (result.wrong) entry.wrong = result.wrong;
       else entry.error = result.error;
     }
@@ -227,36 +228,38 @@ async function forwardScenario(scenario, options) {
     if (entry.runs.length > 0) {
       entry.opsPerSec = median(entry.runs.map((r) => r.opsPerSec));
       entry.meanUs = median(entry.runs.map((r) => r.meanUs));
+      entry.cpuUs = median(entry.runs.map((r) => r.cpuUs));
     }
   }
+  // Adapters are compared by CPU time per invocation, which other work on the machine skews least.
   const self = entries.get(SELF);
-  const peers = [...entries.values()].filter((e) => isPeer(e.adapter) && e.opsPerSec !== undefined);
+  const peers = [...entries.values()].filter((e) => isPeer(e.adapter) && e.cpuUs !== undefined);
   const fastest = peers.reduce(
-    (best, e) => (best === undefined || e.opsPerSec > best.opsPerSec ? e : best),
+    (best, e) => (best === undefined || e.cpuUs < best.cpuUs ? e : best),
     undefined,
   );
   const verdict = { target: `lambda-bridge ≥ ${fixed2.format(scenario.target.ratio)}× the fastest peer` };
-  if (self.opsPerSec !== undefined && fastest) {
+  if (self.cpuUs !== undefined && fastest) {
     verdict.fastestPeer = fastest.adapter;
-    verdict.ratioToFastestPeer = self.opsPerSec / fastest.opsPerSec;
+    verdict.ratioToFastestPeer = fastest.cpuUs / self.cpuUs;
     verdict.met = verdict.ratioToFastestPeer >= scenario.target.ratio;
   }
 
   const rows = [...entries.values()].map((e) => [
     e.adapter,
     e.opsPerSec === undefined ? '-' : integer.format(e.opsPerSec),
-    e.meanUs === undefined ? '-' : fixed2.format(e.meanUs),
-    e.runs.length === 0 ? '-' : spread(e.runs.map((r) => r.meanUs)),
-    e.opsPerSec === undefined || self.opsPerSec === undefined
+    e.cpuUs === undefined ? '-' : fixed2.format(e.cpuUs),
+    e.runs.length === 0 ? '-' : spread(e.runs.map((r) => r.cpuUs)),
+    e.cpuUs === undefined || self.cpuUs === undefined
       ? '-'
       : e.adapter === SELF
         ? ratio(1)
-        : `${ratio(self.opsPerSec / e.opsPerSec)}${isPeer(e.adapter) ? '' : ' (extra)'}`,
+        : `${ratio(e.cpuUs / self.cpuUs)}${isPeer(e.adapter) ? '' : ' (extra)'}`,
     status(e),
   ]);
   const lines = [
     `Scenario ${scenario.id}: ${scenario.title}`,
-    table(['adapter', 'ops/s', 'mean µs', 'rounds µs (min–max)', 'lambda-bridge ÷', 'check'], rows),
+    table(['adapter', 'ops/s', 'CPU µs', 'rounds CPU µs (min–max)', 'lambda-bridge ÷', 'check'], rows),
     `  target: ${verdict.target} -> ${describeVerdict(verdict)}`,
   ];
   return {
@@ -616,8 +619,9 @@ async function main() {
   const header = [
     `lambda-bridge benchmark — Node ${machine.node}, ${machine.cpu} (${machine.cores} cores), ${machine.platform}`,
     `adapters: ${ADAPTERS.map((a) => `${a.name} ${versions[a.name]}`).join(', ')}`,
-    `forward: ${options.rounds} round(s) of A B C D, ${options.time} ms per tinybench task, median round reported;` +
-      ' ops/s = 1000 / mean latency (ms); "lambda-bridge ÷" = lambda-bridge ops/s ÷ the adapter\'s;' +
+    `forward: ${options.rounds} round(s) of A B C D, ${options.time} ms of invocations per adapter and round, median round reported;` +
+      ' ops/s = invocations per wall-clock second; CPU µs = process CPU time (all threads, GC included) per invocation;' +
+      ' "lambda-bridge ÷" = the adapter\'s CPU µs ÷ lambda-bridge\'s (above 1: lambda-bridge is faster);' +
       ' "extra" columns are not counted as peers',
     `1-minute load average at start: ${fixed2.format(machine.loadAverageAtStart)} (other processes on the machine skew every figure)`,
     ...(options.smoke ? ['smoke run: tiny durations, figures are not meaningful'] : []),
