@@ -6,17 +6,19 @@ import { pushOwn } from '../own.js';
 import type { BridgeSocket } from './socket.js';
 
 /**
- * An `IncomingMessage` that holds the whole request: `rawHeaders` in wire order, `headers`
- * folded as Node's server folds them, and the body already queued on the stream. Only public
- * fields are set, so a framework may swap its prototype (Express does) and it keeps working.
+ * Node's own count of header lines in `rawHeaders` (a private symbol its parser sets), from which
+ * `IncomingMessage.prototype`'s lazy `headers` and `headersDistinct` getters read. Setting it lets
+ * Node fold both on first use, exactly as it does for a parsed request, with no per-request
+ * property definition; the getters live on Node's prototype, so they survive a framework swapping
+ * the request's prototype (Express does). `undefined` on a Node without it.
  */
-function lazyDistinct(raw: readonly string[]): () => Record<string, string[]> {
-  let built: Record<string, string[]> | undefined;
-  return () => {
-    built ??= distinctHeaders(raw);
-    return built;
-  };
-}
+const HEADERS_COUNT: symbol | undefined = (() => {
+  const probe = new IncomingMessage(null as unknown as Socket);
+  const symbol = Object.getOwnPropertySymbols(probe).find((s) => s.description === 'kHeadersCount');
+  return symbol !== undefined && (probe as unknown as Record<symbol, unknown>)[symbol] === 0
+    ? symbol
+    : undefined;
+})();
 
 function distinctHeaders(raw: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -24,6 +26,12 @@ function distinctHeaders(raw: readonly string[]): Record<string, string[]> {
   return out;
 }
 
+/**
+ * An `IncomingMessage` that holds the whole request: `rawHeaders` in wire order, `headers`
+ * folded by Node's server code, and the body already queued on the stream. Only public
+ * fields (and Node's header count) are set, so a framework may swap its prototype (Express does)
+ * and it keeps working.
+ */
 export function createRequest(request: HttpRequest, socket: BridgeSocket): IncomingMessage {
   const req = new IncomingMessage(socket as unknown as Socket);
   req.method = request.method;
@@ -32,13 +40,14 @@ export function createRequest(request: HttpRequest, socket: BridgeSocket): Incom
   req.httpVersionMajor = 1;
   req.httpVersionMinor = 1;
   req.rawHeaders = request.headers;
-  req.headers = foldHeaders(request.headers);
-  // Node builds this from its parser's count of header lines, which an in-memory request lacks.
-  Object.defineProperty(req, 'headersDistinct', {
-    configurable: true,
-    enumerable: false,
-    get: lazyDistinct(request.headers),
-  });
+  if (HEADERS_COUNT !== undefined) {
+    // `headers` and `headersDistinct` are built by Node's own getters, on first use.
+    (req as unknown as Record<symbol, number>)[HEADERS_COUNT] = request.headers.length;
+  } else {
+    // Node's setters store them where its getters read them.
+    req.headers = foldHeaders(request.headers);
+    req.headersDistinct = distinctHeaders(request.headers);
+  }
   req.complete = true;
   if (request.body.length > 0) req.push(request.body);
   req.push(null);
