@@ -1,5 +1,5 @@
 import { type BinaryPredicate, needsBase64 } from '../binary.js';
-import { asWireText, hasInvalidValueChar, isHeaderName } from '../headers.js';
+import { asWireText, hasInvalidValueChar, isHeaderName, isPlainValue, lowerHeaderName } from '../headers.js';
 import { type HttpRequest, type HttpResponse, lastHeader } from '../http.js';
 import { pushOwn } from '../own.js';
 import { safePath } from '../query.js';
@@ -27,14 +27,12 @@ export function show(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object';
 }
 
-// Printable ASCII and tab: the usual header value, which needs neither conversion nor more checks.
-const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
-
 function pushHeader(out: string[], rawName: string, value: string): string | undefined {
   // Checked as given: some non-ASCII letters lower-case to ASCII (U+212A KELVIN SIGN becomes "k").
-  if (!isHeaderName(rawName)) return `header name ${JSON.stringify(rawName)} is not a valid HTTP token`;
-  const name = rawName.toLowerCase();
-  if (PLAIN_VALUE.test(value)) {
+  const name = lowerHeaderName(rawName);
+  if (name === undefined) return `header name ${JSON.stringify(rawName)} is not a valid HTTP token`;
+  // Printable ASCII and tab: the usual header value, which needs neither conversion nor more checks.
+  if (isPlainValue(value)) {
     out.push(name, value);
     return undefined;
   }
