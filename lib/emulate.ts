@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type {
   ALBEvent,
@@ -7,6 +6,7 @@ import type {
   APIGatewayProxyEventV2,
   CloudFrontRequestEvent,
 } from 'aws-lambda';
+import { randomUUID } from './builtin.js';
 import { describe, InvalidOptionError } from './errors.js';
 import { finalizeResponse } from './finalize.js';
 import { newTraceId } from './formats/alb-reverse.js';

@@ -1,17 +1,21 @@
 import type { Transform } from 'node:stream';
-import { brotliCompressSync, constants, createBrotliCompress, createGzip, gzipSync } from 'node:zlib';
+import { nodeZlib } from './builtin.js';
 import type { HttpResponse } from './http.js';
 
 /** UTF-16 units in the strings of a result other than its body, plus a few per entry for the JSON around them. */
 function textOutsideBody(result: object): number {
   let units = 0;
-  for (const [key, value] of Object.entries(result)) {
+  const fields = result as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
     units += key.length + 8;
     if (key === 'body') continue;
+    const value = fields[key];
     if (typeof value === 'string') units += value.length;
     else if (typeof value === 'object' && value !== null) {
-      for (const [name, item] of Object.entries(value)) {
+      const entries = value as Record<string, unknown>;
+      for (const name of Object.keys(entries)) {
         units += name.length + 8;
+        const item = entries[name];
         if (typeof item === 'string') units += item.length;
         else if (Array.isArray(item)) for (const one of item) units += String(one).length + 4;
         else units += String(item).length;
@@ -73,11 +77,15 @@ export function chooseCoding(acceptEncoding: string | undefined): Coding | undef
   return undefined;
 }
 
-const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } };
+/** Brotli at quality 5: close to gzip's speed, smaller output. */
+function brotliOptions() {
+  return { params: { [nodeZlib().constants.BROTLI_PARAM_QUALITY]: 5 } };
+}
 
 /** A stream that compresses with `coding`, for a body compressed as it is written. */
 export function createCompressor(coding: Coding): Transform {
-  return coding === 'gzip' ? createGzip() : createBrotliCompress(BROTLI);
+  const zlib = nodeZlib();
+  return coding === 'gzip' ? zlib.createGzip() : zlib.createBrotliCompress(brotliOptions());
 }
 
 /** The headers of a response once its body is compressed with `coding` to `length` bytes. */
@@ -112,7 +120,11 @@ export function compressResponse(
   for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'content-encoding') return undefined;
   const coding = chooseCoding(acceptEncoding);
   if (coding === undefined) return undefined;
-  const body = coding === 'gzip' ? gzipSync(response.body) : brotliCompressSync(response.body, BROTLI);
+  const zlib = nodeZlib();
+  const body =
+    coding === 'gzip'
+      ? zlib.gzipSync(response.body)
+      : zlib.brotliCompressSync(response.body, brotliOptions());
   return {
     status: response.status,
     reason: response.reason,

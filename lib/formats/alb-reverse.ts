@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ALBEvent } from 'aws-lambda';
 import { mediaType } from '../binary.js';
+import { randomUUID } from '../builtin.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
 import { contentHeaders, type HttpRequest, type HttpResponse, headerBlockSize } from '../http.js';
 import { pushOwn, setOwn } from '../own.js';

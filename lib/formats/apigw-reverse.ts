@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { defaultIsBinary, needsBase64 } from '../binary.js';
+import { randomBytes } from '../builtin.js';
 import { hasInvalidValueChar, isHeaderName } from '../headers.js';
 import { contentHeaders, firstHeader, type HttpRequest, type HttpResponse } from '../http.js';
 import { getOwn, pushOwn, setOwn } from '../own.js';

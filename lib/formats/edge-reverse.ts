@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { CloudFrontHeaders, CloudFrontRequestEvent } from 'aws-lambda';
+import { randomBytes } from '../builtin.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import { pushOwn } from '../own.js';
 import { kind, type ResultReading } from './alb-reverse.js';

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { albErrorPage } from '../alb-pages.js';
+import { randomBytes } from '../builtin.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import {
   albEventFromRequest,

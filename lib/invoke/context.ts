@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { randomBytes, randomUUID } from '../builtin.js';
 import { describe, InvalidOptionError } from '../errors.js';
 import { newTraceId } from '../formats/alb-reverse.js';
 import { MAX_TIMER_MS } from '../timers.js';

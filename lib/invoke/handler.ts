@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../builtin.js';
 import { describe, InvalidOptionError } from '../errors.js';
 import { newTraceId } from '../formats/alb-reverse.js';
 import { type LogHook, safeLog, stderrWarnings } from '../log.js';
