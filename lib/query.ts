@@ -8,6 +8,27 @@ const GLOBAL = new Map(
   [UNSAFE_IN_PATH, UNSAFE_IN_KEY, UNSAFE_IN_VALUE].map((re) => [re, new RegExp(re.source, 'gu')]),
 );
 
+/** The same sets as tables by char code below 128 (1: unsafe), for the check every request makes. */
+function unsafeTable(delimiters: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let c = 0; c <= 0x20; c++) table[c] = 1;
+  table[0x7f] = 1;
+  for (const ch of delimiters) table[ch.charCodeAt(0)] = 1;
+  return table;
+}
+const PATH_TABLE = unsafeTable('#?');
+const KEY_TABLE = unsafeTable('#&=');
+const VALUE_TABLE = unsafeTable('#&');
+
+/** Whether `text` holds a character of the set: a char-code loop, faster than the regular expression on short strings. */
+function hasUnsafe(text: string, table: Uint8Array): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f || table[c] === 1) return true;
+  }
+  return false;
+}
+
 function percentEncodeMatches(text: string, unsafe: RegExp): string {
   return text.replace(GLOBAL.get(unsafe) as RegExp, (ch) => {
     let out = '';
@@ -17,21 +38,21 @@ function percentEncodeMatches(text: string, unsafe: RegExp): string {
   });
 }
 
-function escapeUnsafe(text: string, unsafe: RegExp): string {
-  return unsafe.test(text) ? percentEncodeMatches(text, unsafe) : text;
+function escapeUnsafe(text: string, unsafe: RegExp, table: Uint8Array): string {
+  return hasUnsafe(text, table) ? percentEncodeMatches(text, unsafe) : text;
 }
 
 /** A path that can stand in `req.url`: characters that cannot appear raw are percent-encoded. */
 export function safePath(path: string): string {
-  return escapeUnsafe(path, UNSAFE_IN_PATH);
+  return escapeUnsafe(path, UNSAFE_IN_PATH, PATH_TABLE);
 }
 
 function pair(key: string, value: string): string {
-  const k = escapeUnsafe(key, UNSAFE_IN_KEY);
+  const k = escapeUnsafe(key, UNSAFE_IN_KEY, KEY_TABLE);
   // `?flag` and `?flag=` both arrive as `flag: ""`; the shorter spelling is kept. An empty key
   // with an empty value (`?=`) needs its `=`, or the pair would vanish.
   if (value === '') return k === '' ? '=' : k;
-  return `${k}=${escapeUnsafe(value, UNSAFE_IN_VALUE)}`;
+  return `${k}=${escapeUnsafe(value, UNSAFE_IN_VALUE, VALUE_TABLE)}`;
 }
 
 /**
