@@ -27,6 +27,8 @@ Options:
                         ignored with a warning
   --watch               reload the handler when a file under its folder changes
   --concurrency <n>     most execution environments at once; more requests wait (default 10)
+  --max-concurrency <n> Lambda Managed Instances: each environment serves up to n requests at
+                        once (AWS_LAMBDA_MAX_CONCURRENCY; shared module state, no freezing)
   --no-isolate          run the handler in the server process (shared state; for debugging);
                         its timeout fires only while the event loop is free, and memory is
                         not limited
@@ -71,6 +73,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'env-file': { type: 'string' },
         watch: { type: 'boolean' },
         concurrency: { type: 'string' },
+        'max-concurrency': { type: 'string' },
         'no-isolate': { type: 'boolean' },
         'no-freeze': { type: 'boolean' },
         'no-strict': { type: 'boolean' },
@@ -147,6 +150,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     envFile: values['env-file'] as string | undefined,
     watch: values.watch === true,
     concurrency: number('concurrency', 1, true),
+    maxConcurrency: number('max-concurrency', 1, true),
     isolate: values['no-isolate'] !== true,
     freeze: values['no-freeze'] !== true,
     strict: values['no-strict'] !== true,
@@ -236,6 +240,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
       options.multiValueHeaders ? 'multi-value headers' : 'single-value headers',
       `timeout ${(options.timeout ?? 3000) / 1000} s`,
       options.isolate === false ? 'not isolated' : `up to ${options.concurrency ?? 10} environments`,
+      options.maxConcurrency === undefined
+        ? undefined
+        : `${options.maxConcurrency} requests each (managed instances)`,
       options.watch ? 'watching for changes' : undefined,
     ].filter(Boolean);
     const service = {

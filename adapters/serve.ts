@@ -59,6 +59,14 @@ export interface ServeOptions
   /** The most execution environments at once; further requests wait. @default 10 */
   concurrency?: number;
   /**
+   * Lambda Managed Instances: each environment serves up to this many invocations at once, with
+   * `AWS_LAMBDA_MAX_CONCURRENCY` set, no `_X_AMZN_TRACE_ID` per invocation and no freezing; the
+   * handler module loads once per environment and its module state is shared by them. nodejs22.x
+   * then runs with the rules of the runtime interface client 4, as on a managed instance; nodejs20.x
+   * is refused. @default one invocation at a time (Lambda's default)
+   */
+  maxConcurrency?: number;
+  /**
    * Run each execution environment in its own process; `false` runs the handler in this process,
    * where a timeout can only fire while the event loop is free. @default true
    */
@@ -148,7 +156,7 @@ function stopping(res: ServerResponse): void {
 }
 
 function checkServeOptions(options: ServeOptions): void {
-  const { port, concurrency, host } = options;
+  const { port, concurrency, host, maxConcurrency } = options;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new InvalidOptionError(
       `The "port" option is a whole number from 0 to 65535; it got ${describe(port)}.`,
@@ -158,6 +166,23 @@ function checkServeOptions(options: ServeOptions): void {
     throw new InvalidOptionError(
       `The "concurrency" option is a whole number of at least 1; it got ${describe(concurrency)}.`,
     );
+  }
+  if (maxConcurrency !== undefined) {
+    if (!(Number.isInteger(maxConcurrency) && maxConcurrency >= 1)) {
+      throw new InvalidOptionError(
+        `The "maxConcurrency" option is a whole number of at least 1; it got ${describe(maxConcurrency)}.`,
+      );
+    }
+    if (options.runtime === 'nodejs20.x') {
+      throw new InvalidOptionError(
+        `Lambda Managed Instances run Node.js 22 and later: "maxConcurrency" needs the runtime 'nodejs22.x' or 'nodejs24.x', not 'nodejs20.x'.`,
+      );
+    }
+    if (options.isolate === false) {
+      throw new InvalidOptionError(
+        `"maxConcurrency" runs several invocations in each environment process; it needs isolated environments: drop "isolate: false" (--no-isolate).`,
+      );
+    }
   }
   if (host !== undefined && (typeof host !== 'string' || host === '')) {
     throw new InvalidOptionError(`The "host" option is a host name or address; it got ${describe(host)}.`);
@@ -183,6 +208,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   const memorySize = options.memorySize ?? 128;
   const region = options.region ?? 'us-east-1';
   const runtime = options.runtime ?? 'nodejs24.x';
+  const managed = options.maxConcurrency !== undefined;
   const log = options.log ?? (() => {});
   const emit = (entry: LogEntry) => safeLog(log, entry);
   const contextOptions = { functionName, memorySize, region, timeout, accountId: options.accountId };
@@ -203,6 +229,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     _HANDLER: `${basename(target.file, extname(target.file))}.${target.exportName}`,
     LAMBDA_TASK_ROOT: dirname(target.file),
     TZ: 'UTC',
+    ...(managed ? { AWS_LAMBDA_MAX_CONCURRENCY: String(options.maxConcurrency) } : {}),
   };
 
   /** Prints the outcome of an INIT as soon as it is known, not on the first request. */
@@ -233,12 +260,19 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   if (options.isolate !== false) {
     checkContextOptions({ ...contextOptions, runtime }); // before a process starts
     const pool = new EnvironmentPool({
-      data: { file: target.file, exportName: target.exportName, context: contextOptions, runtime },
+      data: {
+        file: target.file,
+        exportName: target.exportName,
+        context: contextOptions,
+        runtime,
+        maxConcurrency: options.maxConcurrency,
+      },
       env: { ...(process.env as Record<string, string>), ...lambdaEnv },
       concurrency: options.concurrency ?? 10,
       timeout,
       memorySize,
-      freeze: options.freeze !== false,
+      // A managed instance is never frozen: its invocations overlap.
+      freeze: options.freeze !== false && !managed,
       onRetire: (reason) =>
         emit({
           level: 'info',

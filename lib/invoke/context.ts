@@ -116,9 +116,13 @@ export function createContext(options: ContextOptions = {}): Context {
 /**
  * Contexts for one execution environment: the options are checked once, and every invocation's
  * context shares the environment's log stream, as on Lambda. The trace id, when given, is the one
- * the invocation carries (`xRayTraceId` on nodejs24.x).
+ * the invocation carries (`xRayTraceId` on nodejs24.x). `ric4` builds the runtime interface client
+ * 4 context whatever the runtime (nodejs22.x on Lambda Managed Instances runs client 4).
  */
-export function contextFactory(options: ContextOptions): (awsRequestId: string, traceId?: string) => Context {
+export function contextFactory(
+  options: ContextOptions,
+  ric4 = (options.runtime ?? 'nodejs24.x') === 'nodejs24.x',
+): (awsRequestId: string, traceId?: string) => Context {
   checkContextOptions(options);
   const functionName = options.functionName ?? 'local-function';
   const version = options.functionVersion ?? '$LATEST';
@@ -128,7 +132,7 @@ export function contextFactory(options: ContextOptions): (awsRequestId: string, 
   const memory = String(options.memorySize ?? 128);
   const stream = logStreamName(new Date(), version);
   const timeout = options.timeout ?? 3000;
-  if ((options.runtime ?? 'nodejs24.x') === 'nodejs24.x') {
+  if (ric4) {
     const tenantId = options.tenantId;
     return (awsRequestId, traceId) => {
       const deadline = Date.now() + timeout;

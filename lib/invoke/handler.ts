@@ -3,7 +3,7 @@ import { describe, InvalidOptionError } from '../errors.js';
 import { newTraceId } from '../formats/alb-reverse.js';
 import { type LogHook, safeLog, stderrWarnings } from '../log.js';
 import { type ContextOptions, contextFactory } from './context.js';
-import { invoke } from './invoke.js';
+import { invoke, usesRic4 } from './invoke.js';
 import type { InvocationError, LambdaHandler, Outcome } from './outcome.js';
 import { ric4ErrorPayload } from './ric4.js';
 import {
@@ -70,9 +70,11 @@ export function handlerInvoker(
   options: ContextOptions,
   /** When the invocation fails as timed out, if not at the context's `timeout` (ms). */
   limit?: number,
+  /** Lambda Managed Instances: nodejs22.x runs with the rules of the runtime interface client 4. */
+  managedInstances = false,
 ): (event: unknown, call: InvocationCall) => Promise<InvokerOutcome> {
   const runtime = options.runtime ?? 'nodejs24.x';
-  const contextFor = contextFactory({ ...options, runtime });
+  const contextFor = contextFactory({ ...options, runtime }, usesRic4(runtime, managedInstances));
   const timeout = limit ?? options.timeout ?? 3000;
   const mark =
     typeof handler === 'function'
@@ -105,6 +107,7 @@ export function handlerInvoker(
       traceId,
       tenantId: options.tenantId,
       warn: call.warn,
+      managedInstances,
     });
   };
 }

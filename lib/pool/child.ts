@@ -2,16 +2,20 @@ import { describeThrown } from '../errors.js';
 import { installAwsLambdaGlobal } from '../invoke/global.js';
 import { handlerInvoker } from '../invoke/handler.js';
 import { type LambdaHandler, usesRic4 } from '../invoke/invoke.js';
+import { InvokeStore } from '../invoke/store.js';
 import { LOG_SINK, type LogEntry } from '../log.js';
 import { importError, loadHandler } from './load.js';
 import { DATA_VARIABLE, type EnvironmentData, type FromEnvironment, type ToEnvironment } from './protocol.js';
 import { environmentTarget, type StreamToEnvironment } from './stream-channel.js';
 
 // One execution environment, in its own process: loads the handler module once, then serves one
-// invocation at a time for the server that forked it.
+// invocation at a time for the server that forked it, or several at once on a managed instance.
 const data = JSON.parse(process.env[DATA_VARIABLE] as string) as EnvironmentData;
 delete process.env[DATA_VARIABLE];
 installAwsLambdaGlobal();
+// Lambda Managed Instances: invocations overlap, so nothing per invocation goes in process.env.
+const managed = data.maxConcurrency !== undefined;
+if (managed) delete process.env._X_AMZN_TRACE_ID;
 
 function post(message: FromEnvironment, then?: () => void): void {
   if (process.connected) process.send?.(message, undefined, {}, () => then?.());
@@ -24,15 +28,18 @@ process.on('disconnect', () => process.exit(0));
 let current: string | undefined;
 let crashed = false;
 
-// A toLambda inside the handler that keeps its default log reports to the server's logger.
-(globalThis as Record<symbol, unknown>)[LOG_SINK] = (entry: LogEntry) =>
-  post({ type: 'log', id: current, entry: { ...entry, requestId: entry.requestId ?? current } });
+// A toLambda inside the handler that keeps its default log reports to the server's logger, with
+// the id of the invocation it runs in (overlapping invocations each have their own).
+(globalThis as Record<symbol, unknown>)[LOG_SINK] = (entry: LogEntry) => {
+  const id = InvokeStore.hasContext() ? InvokeStore.getRequestId() : current;
+  post({ type: 'log', id, entry: { ...entry, requestId: entry.requestId ?? id } });
+};
 
 // The runtime interface client 4 installs no handlers: an uncaught exception or unhandled
 // rejection ends the process with Node's own report and exit status 1, and Lambda fails the
 // invocation with `Runtime.ExitError` (the server reports the exit). Client 3 reports it as an
 // error of its own, then exits (contract 5.3). Either way the next invocation starts a fresh one.
-const ric4 = usesRic4(data.runtime);
+const ric4 = usesRic4(data.runtime, managed);
 
 function crash(errorType: string, value: unknown, code: number): void {
   if (crashed) return;
@@ -103,14 +110,17 @@ async function main(): Promise<void> {
   try {
     handler = (await loadHandler(data.file, data.exportName)) as LambdaHandler;
   } catch (error) {
-    post({ type: 'init-error', error: importError(error, data.file, data.runtime) });
+    post({ type: 'init-error', error: importError(error, data.file, data.runtime, managed) });
     return;
   }
-  // The server stops this process at the timeout; this timer is only a backstop.
+  // The server stops this process at the timeout; this timer is only a backstop. A managed
+  // instance times its invocations out itself and lets them run on (the server's is the backstop).
+  const timeout = data.context.timeout ?? 3000;
   const run = handlerInvoker(
     handler as LambdaHandler<never>,
     { ...data.context, runtime: data.runtime },
-    (data.context.timeout ?? 3000) * 2 + 1000,
+    managed ? timeout : timeout * 2 + 1000,
+    managed,
   );
   // The acknowledgements of each invocation streaming now, by request id.
   const acknowledgers = new Map<string, (message: StreamToEnvironment) => void>();
@@ -118,9 +128,10 @@ async function main(): Promise<void> {
   process.on('message', async (message: ToEnvironment) => {
     if (message.type === 'stream-ack') return acknowledgers.get(message.id)?.(message);
     if (message.type !== 'invoke') return;
-    const before = resourceCounts();
+    // Overlapping invocations cannot tell whose resources are whose, and nothing is frozen.
+    const before = managed ? undefined : resourceCounts();
     current = message.id;
-    process.env._X_AMZN_TRACE_ID = message.traceId;
+    if (!managed) process.env._X_AMZN_TRACE_ID = message.traceId;
     // The server takes a streamed response: its bytes cross as messages, each one acknowledged.
     const channel = message.stream ? environmentTarget(message.id, post) : undefined;
     if (channel !== undefined) acknowledgers.set(message.id, channel.acknowledge);
@@ -145,7 +156,7 @@ async function main(): Promise<void> {
           duration: outcome.duration,
           streamed,
         };
-    const pending = leftRunning(before, resourceCounts());
+    const pending = before === undefined ? [] : leftRunning(before, resourceCounts());
     post({ type: 'done', id: message.id, outcome: finished, peakKB: peakKB(), pending });
   });
 }

@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { InvokerOutcome } from '../invoke/handler.js';
-import type { InvocationError, Outcome } from '../invoke/invoke.js';
+import { type InvocationError, type Outcome, usesRic4 } from '../invoke/invoke.js';
+import { timeoutError } from '../invoke/ric4.js';
 import type { StreamTarget } from '../invoke/stream-invoke.js';
 import type { LogEntry } from '../log.js';
 import { exitDescription, exitReason, isHeapExhaustion, residentMemory } from './exit.js';
@@ -54,11 +55,17 @@ interface Call {
   log?(entry: LogEntry): void;
   stream: StreamTarget | undefined;
   timer: NodeJS.Timeout;
-  sampler: NodeJS.Timeout | undefined;
 }
 
 /** Lambda stops an initialization that runs past 10 s (or the function timeout, if longer). */
 export const INIT_LIMIT = 10_000;
+/** On Lambda Managed Instances, past 130 s (or the function timeout, if longer). */
+export const MANAGED_INIT_LIMIT = 130_000;
+/**
+ * On a managed instance the environment reports its own timeouts and keeps running; past this
+ * much more, its event loop is taken to be blocked and the process is stopped.
+ */
+const MANAGED_TIMEOUT_GRACE = 2000;
 /** How often a busy environment's resident memory is read. */
 const SAMPLE_INTERVAL = 20;
 const STDERR_TAIL = 4096;
@@ -73,13 +80,18 @@ const runningFromSources = import.meta.url.endsWith('.ts');
 
 /**
  * One execution environment: an OS process (forked with IPC) that loads the handler module once
- * and serves one invocation at a time. Its memory is limited (V8 heap and resident memory), its
- * timeouts stop it with SIGKILL whatever it is doing, and whatever ends it (exit, abort, a signal,
- * a native crash, an uncaught exception) fails only its own invocation.
+ * and serves one invocation at a time, or up to `maxConcurrency` at once as a Lambda Managed
+ * Instance does. Its memory is limited (V8 heap and resident memory), its timeouts stop it with
+ * SIGKILL whatever it is doing (a managed instance lets the invocation run on), and whatever ends
+ * it (exit, abort, a signal, a native crash, an uncaught exception) fails only the invocations
+ * running in it.
  */
 export class Environment {
   private readonly child: ChildProcess;
-  private call: Call | undefined;
+  /** The invocations running now, by request id. */
+  private readonly calls = new Map<string, Call>();
+  private sampler: NodeJS.Timeout | undefined;
+  private readonly managed: boolean;
   private initDuration: number | undefined;
   private stderrTail = '';
   private peakKB = 0;
@@ -96,6 +108,7 @@ export class Environment {
     /** Called once when the environment stops, with the reason. */
     private readonly onStop: (env: Environment, reason: string) => void,
   ) {
+    this.managed = settings.data.maxConcurrency !== undefined;
     const script = fileURLToPath(new URL(runningFromSources ? 'child.ts' : 'child.js', poolUrl));
     const execArgv = [`--max-old-space-size=${settings.memorySize}`];
     // Running from the library's TypeScript sources: the environment itself needs tsx.
@@ -123,7 +136,7 @@ export class Environment {
       void exited.then(() => setTimeout(resolve, 300).unref());
     });
     // Lambda stops an initialization that runs past 10 s (or the function timeout, if longer).
-    const limit = Math.max(INIT_LIMIT, settings.timeout);
+    const limit = Math.max(this.managed ? MANAGED_INIT_LIMIT : INIT_LIMIT, settings.timeout);
     let initTimer: NodeJS.Timeout | undefined;
     this.ready = new Promise<number | InvocationError>((resolve) => {
       initTimer = setTimeout(() => {
@@ -141,7 +154,7 @@ export class Environment {
           this.initDuration = message.initDuration;
           this.peakKB = message.peakKB;
           // Idle after its initialization, as a provisioned environment is: frozen until invoked.
-          if (settings.freeze && this.call === undefined) this.freezeNow();
+          if (settings.freeze && this.calls.size === 0) this.freezeNow();
           resolve(message.initDuration);
         } else if (message.type === 'init-error') {
           resolve(message.error);
@@ -162,8 +175,9 @@ export class Environment {
     void exited.then(([code, signal]) => this.onExit(code, signal));
   }
 
-  get busy(): boolean {
-    return this.call !== undefined;
+  /** How many invocations are running in it now. */
+  get load(): number {
+    return this.calls.size;
   }
 
   get pid(): number | undefined {
@@ -198,10 +212,14 @@ export class Environment {
     this.initDuration = undefined;
     const { id } = invocation;
     return new Promise<InvokerOutcome>((resolve) => {
-      const timer = setTimeout(() => this.timedOut(id), this.settings.timeout);
+      // A managed instance reports its own timeouts; this one is then only a backstop.
+      const limit = this.settings.timeout + (this.managed ? MANAGED_TIMEOUT_GRACE : 0);
+      const timer = setTimeout(() => this.timedOut(id), limit);
       const pid = this.child.pid;
-      const sampler = pid === undefined ? undefined : setInterval(() => this.sample(pid), SAMPLE_INTERVAL);
-      this.call = {
+      if (this.sampler === undefined && pid !== undefined) {
+        this.sampler = setInterval(() => this.sample(pid), SAMPLE_INTERVAL);
+      }
+      this.calls.set(id, {
         id,
         leftWork: invocation.leftWork,
         started,
@@ -210,12 +228,11 @@ export class Environment {
         log: invocation.log,
         stream: invocation.stream,
         timer,
-        sampler,
         resolve: (outcome) => {
           if (cold !== undefined) outcome.initDuration = cold;
           resolve(outcome);
         },
-      };
+      });
       this.thaw();
       const message: ToEnvironment = {
         type: 'invoke',
@@ -229,29 +246,31 @@ export class Environment {
   }
 
   private timedOut(id: string): void {
-    const call = this.call;
-    if (call === undefined || call.id !== id) return;
+    const call = this.calls.get(id);
+    if (call === undefined) return;
     const seconds = (this.settings.timeout / 1000).toFixed(2);
-    this.finish(
-      failure(
-        {
+    // Lambda's wording differs between the runtime clients 3 and 4.
+    const error = usesRic4(this.settings.data.runtime, this.managed)
+      ? timeoutError(id, this.settings.timeout)
+      : {
           errorType: 'Sandbox.Timedout',
           errorMessage: `${new Date().toISOString()} ${id} Task timed out after ${seconds} seconds`,
           trace: [],
-        },
-        call.started,
-        { timedOut: true, maxMemoryUsedMB: this.usedMB(call) },
-      ),
+        };
+    this.finish(call, failure(error, call.started, { timedOut: true, maxMemoryUsedMB: this.usedMB(call) }));
+    // What else runs in a managed instance fails with it: its event loop does not answer.
+    this.stop(
+      this.managed
+        ? `an invocation blocked the event loop past its timeout of ${seconds} seconds`
+        : `Task timed out after ${seconds} seconds`,
     );
-    this.stop(`Task timed out after ${seconds} seconds`);
   }
 
-  /** Reads the process's resident memory; past the memory size, the invocation fails as Lambda's does. */
+  /** Reads the process's resident memory; past the memory size, its invocations fail as Lambda's do. */
   private sample(pid: number): void {
-    const call = this.call;
     const memory = residentMemory(pid);
-    if (call === undefined || memory === undefined) return;
-    call.sampledKB = Math.max(call.sampledKB, memory.peak);
+    if (this.calls.size === 0 || memory === undefined) return;
+    for (const call of this.calls.values()) call.sampledKB = Math.max(call.sampledKB, memory.peak);
     if (memory.peak > this.settings.memorySize * 1024) this.outOfMemory(memory.peak);
   }
 
@@ -259,43 +278,55 @@ export class Environment {
     return Math.round(Math.max(this.peakKB, call.sampledKB) / 1024);
   }
 
+  /** Every invocation running in the environment fails with `Runtime.OutOfMemory`, and it stops. */
   private outOfMemory(peakKB: number, detail?: string): void {
-    const call = this.call;
-    if (call === undefined) return;
+    if (this.calls.size === 0) return;
     const used = Math.round(peakKB / 1024);
     const reason =
       detail ?? `resident memory reached ${used} MB, over the ${this.settings.memorySize} MB memory size`;
-    this.finish(
-      failure(
-        {
-          errorType: 'Runtime.OutOfMemory',
-          errorMessage: `RequestId: ${call.id} Error: Runtime exited with error: signal: killed (${reason})`,
-          trace: [],
-        },
-        call.started,
-        { maxMemoryUsedMB: Math.max(used, this.usedMB(call)) },
-      ),
-    );
+    for (const call of [...this.calls.values()]) {
+      this.finish(
+        call,
+        failure(
+          {
+            errorType: 'Runtime.OutOfMemory',
+            errorMessage: `RequestId: ${call.id} Error: Runtime exited with error: signal: killed (${reason})`,
+            trace: [],
+          },
+          call.started,
+          { maxMemoryUsedMB: Math.max(used, this.usedMB(call)) },
+        ),
+      );
+    }
     this.stop(`Runtime.OutOfMemory: ${reason}`);
   }
 
-  private finish(outcome: InvokerOutcome): void {
-    const call = this.call;
-    if (call === undefined) return;
-    this.call = undefined;
+  private finish(call: Call, outcome: InvokerOutcome): void {
+    if (this.calls.get(call.id) !== call) return;
+    this.calls.delete(call.id);
     clearTimeout(call.timer);
-    clearInterval(call.sampler);
+    if (this.calls.size === 0) {
+      clearInterval(this.sampler);
+      this.sampler = undefined;
+    }
     call.resolve(outcome);
   }
 
+  /** Every invocation running in the environment fails, each with its own error. */
+  private failAll(error: (call: Call) => InvocationError): void {
+    for (const call of [...this.calls.values()]) {
+      this.finish(call, failure(error(call), call.started, { maxMemoryUsedMB: this.usedMB(call) }));
+    }
+  }
+
   private onMessage(message: FromEnvironment): void {
-    const call = this.call;
     if (message.type === 'warn') {
-      if (call?.id === message.id) call.warn(message.message);
+      this.calls.get(message.id)?.warn(message.message);
     } else if (message.type === 'log') {
-      if (call !== undefined && call.id === message.id) call.log?.(message.entry);
+      if (message.id !== undefined) this.calls.get(message.id)?.log?.(message.entry);
     } else if (message.type === 'done') {
-      if (call?.id !== message.id) return;
+      const call = this.calls.get(message.id);
+      if (call === undefined) return;
       this.peakKB = Math.max(this.peakKB, message.peakKB);
       const limitKB = this.settings.memorySize * 1024;
       const peak = Math.max(this.peakKB, call.sampledKB);
@@ -312,8 +343,9 @@ export class Environment {
       if (message.pending.length > 0) call.leftWork?.(message.pending);
       // Frozen before the answer goes out: nothing the handler left behind runs meanwhile. A
       // streamed response is complete by now: its last chunk was acknowledged before 'done'.
-      if (this.settings.freeze) this.freezeNow();
+      if (this.settings.freeze && this.calls.size === 1) this.freezeNow();
       this.finish(
+        call,
         done.ok
           ? { ok: true, json: done.json, result: JSON.parse(done.json), ...measures }
           : { ok: false, error: done.error, timedOut: done.timedOut, ...measures },
@@ -324,14 +356,15 @@ export class Environment {
       message.type === 'stream-end'
     ) {
       // The client's pace travels back as acknowledgements, so the handler's stream feels it.
-      if (call?.id === message.id && call.stream !== undefined) {
+      const call = this.calls.get(message.id);
+      if (call?.stream !== undefined) {
         deliverStreamMessage(message, call.stream, (reply) => {
           if (this.alive && this.child.connected) this.child.send(reply);
         });
       }
     } else if (message.type === 'crash') {
-      if (call !== undefined)
-        this.finish(failure(message.error, call.started, { maxMemoryUsedMB: this.usedMB(call) }));
+      // The process ends: whatever runs in it fails with the error that ends it.
+      this.failAll(() => message.error);
       this.stop(`${message.error.errorType}: ${message.error.errorMessage}`);
     }
   }
@@ -340,29 +373,24 @@ export class Environment {
     if (!this.alive) return;
     const description = exitDescription(code, signal);
     const reason = exitReason(code, signal);
-    const call = this.call;
-    if (call !== undefined) {
+    if (this.calls.size > 0) {
       // V8's fatal message may still be on its way through the pipe.
       const settle = () => {
-        if (this.call !== call) return;
+        if (!this.alive) return;
         if (isHeapExhaustion(this.stderrTail)) {
+          const sampled = Math.max(0, ...[...this.calls.values()].map((call) => call.sampledKB));
           this.outOfMemory(
-            Math.max(this.peakKB, call.sampledKB),
+            Math.max(this.peakKB, sampled),
             `the JavaScript heap reached the ${this.settings.memorySize} MB memory size; ${description}`,
           );
           return;
         }
-        this.finish(
-          failure(
-            {
-              errorType: 'Runtime.ExitError',
-              errorMessage: `RequestId: ${call.id} Error: ${reason}`,
-              trace: [],
-            },
-            call.started,
-            { maxMemoryUsedMB: this.usedMB(call) },
-          ),
-        );
+        // Every invocation running in the process fails with the exit, each with its request id.
+        this.failAll((call) => ({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${call.id} Error: ${reason}`,
+          trace: [],
+        }));
         this.ended(reason);
       };
       if (this.child.stderr === null || this.child.stderr.readableEnded) settle();
@@ -392,19 +420,15 @@ export class Environment {
     setTimeout(() => this.ended(reason), EXIT_GRACE).unref();
   }
 
-  /** Marks the environment stopped (the process is gone or going) and fails a call still running. */
+  /** Marks the environment stopped (the process is gone or going) and fails the calls still running. */
   private ended(reason: string): void {
     if (!this.alive) return;
     this.alive = false;
-    const call = this.call;
-    if (call !== undefined) {
-      this.finish(
-        failure(
-          { errorType: 'Runtime.ExitError', errorMessage: `The environment stopped: ${reason}.`, trace: [] },
-          call.started,
-        ),
-      );
-    }
+    this.failAll(() => ({
+      errorType: 'Runtime.ExitError',
+      errorMessage: `The environment stopped: ${reason}.`,
+      trace: [],
+    }));
     this.kill();
     this.onStop(this, reason);
   }

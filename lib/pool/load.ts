@@ -106,8 +106,9 @@ export function importError(
   error: unknown,
   file: string,
   runtime: NodeRuntime = 'nodejs24.x',
+  managedInstances = false,
 ): InvocationError {
-  const ric4 = usesRic4(runtime);
+  const ric4 = usesRic4(runtime, managedInstances);
   if (ric4 && !(error instanceof LambdaBridgeError) && !(error instanceof SyntaxError)) {
     const code = (error as { code?: unknown } | null)?.code;
     // Client 4 maps only CommonJS's MODULE_NOT_FOUND (and syntax errors); anything else thrown

@@ -9,6 +9,11 @@ export interface EnvironmentData {
   exportName: string;
   context: ContextOptions;
   runtime: NodeRuntime;
+  /**
+   * Lambda Managed Instances: the most invocations the environment serves at once
+   * (`AWS_LAMBDA_MAX_CONCURRENCY`); absent, one at a time.
+   */
+  maxConcurrency?: number;
 }
 
 /** The variable that carries `EnvironmentData` to the environment process, as JSON. */
