@@ -135,7 +135,7 @@ describe('serve({ maxConcurrency }): Lambda Managed Instances', () => {
       timeout: 10_000,
     });
     const { pid } = await json<StateReply>('/?user=warm&ms=0');
-    const [crashed, bystander] = await Promise.all([get('/crash?ms=2000'), get('/?user=b&ms=2000')]);
+    const [crashed, bystander] = await Promise.all([get('/crash?ms=3000'), get('/?user=b&ms=3000')]);
     for (const response of [crashed, bystander]) {
       expect(response.status).toBe(502);
       expect(reasonOf(response)).toContain('Runtime.ExitError');
