@@ -4,6 +4,7 @@ import { failed } from '../lib/apps/dispatch.js';
 import { attachInvocation } from '../lib/apps/invocation.js';
 import type { RequestListener } from '../lib/apps/node.js';
 import { describeThrown, LambdaBridgeError } from '../lib/errors.js';
+import { finalStatusProblem } from '../lib/finalize.js';
 import {
   apiGatewayV1Format,
   detectFormat,
@@ -204,6 +205,12 @@ function run(
 
     const { res, drain } = createStreamingResponse(req, socket, {
       head(response) {
+        const invalid = finalStatusProblem(response.statusCode, response.statusMessage);
+        if (invalid !== undefined) {
+          warn('INVALID_STATUS', `answered 500: ${invalid}.`);
+          stop(500, 'Internal Server Error', new StreamAbortedError(invalid));
+          return;
+        }
         started = true;
         preludeFor(stream, preludeOf(response));
         stream.write(Buffer.alloc(0));

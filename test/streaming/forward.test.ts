@@ -359,6 +359,32 @@ describe('toLambda(app, { streaming: true })', () => {
   });
 });
 
+describe('the streamed status line', () => {
+  it.each([
+    ['a 1xx final status', 199, undefined],
+    ['a status past 599', 600, 'Too Far'],
+  ])(
+    '%s answers a 500 prelude (INVALID_STATUS), as the buffered handler does',
+    async (_name, status, reason) => {
+      const { entries, log } = logged();
+      const handler = toLambda(
+        (_req, res) => {
+          res.statusCode = status;
+          if (reason !== undefined) res.statusMessage = reason;
+          res.write('body');
+          res.end();
+        },
+        { streaming: true, log },
+      );
+      const posted = await runStreaming(handler, url('/'));
+      expect(posted.error).toBeUndefined();
+      expect(posted.prelude).toMatchObject({ statusCode: 500 });
+      expect(posted.body.toString()).toBe('Internal Server Error');
+      expect(entries.map((e) => e.code)).toContain('INVALID_STATUS');
+    },
+  );
+});
+
 describe('apps that answer through their own response objects', () => {
   it('a Fastify instance with streaming: true is refused by name (InvalidOptionError)', () => {
     const app = Fastify();
