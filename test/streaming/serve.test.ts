@@ -70,4 +70,27 @@ describe('lambda-bridge serve with a streaming handler', () => {
     expect(got.status).toBe(502);
     expect(got.headers['x-lambda-bridge-reason']).toMatch(/Application Load Balancer cannot stream/);
   });
+
+  it('--max-concurrency: overlapping streams in one environment process each get their own bytes', async () => {
+    const server = await serve({
+      handler,
+      port: 0,
+      format: 'function-url',
+      concurrency: 1,
+      maxConcurrency: 4,
+      timeout: 20_000,
+    });
+    running.push(server);
+    const [first, second, random] = await Promise.all([
+      fetchRaw(`${server.url}/ab`),
+      fetchRaw(`${server.url}/ab`),
+      fetchRaw(`${server.url}/random?seed=3`),
+    ]);
+    expect([first.status, second.status, random.status]).toEqual([200, 200, 200]);
+    expect(first.body.toString()).toBe('ab');
+    expect(second.body.toString()).toBe('ab');
+    expect(createHash('sha256').update(random.body).digest('hex')).toBe(
+      createHash('sha256').update(randomBody(3)).digest('hex'),
+    );
+  });
 });
