@@ -122,7 +122,7 @@ export function createContext(options: ContextOptions = {}): Context {
 export function contextFactory(
   options: ContextOptions,
   ric4 = (options.runtime ?? 'nodejs24.x') === 'nodejs24.x',
-): (awsRequestId: string, traceId?: string) => Context {
+): (awsRequestId: string, traceId?: string, clientContext?: unknown) => Context {
   checkContextOptions(options);
   const functionName = options.functionName ?? 'local-function';
   const version = options.functionVersion ?? '$LATEST';
@@ -134,11 +134,11 @@ export function contextFactory(
   const timeout = options.timeout ?? 3000;
   if (ric4) {
     const tenantId = options.tenantId;
-    return (awsRequestId, traceId) => {
+    return (awsRequestId, traceId, clientContext) => {
       const deadline = Date.now() + timeout;
       // The key order of the runtime interface client 4: invocation data, then the environment's.
       return {
-        clientContext: undefined,
+        clientContext,
         identity: undefined,
         invokedFunctionArn: arn,
         awsRequestId,
@@ -153,8 +153,17 @@ export function contextFactory(
       } as unknown as Context;
     };
   }
-  return (awsRequestId) =>
-    makeContext(functionName, version, arn, memory, awsRequestId, stream, Date.now() + timeout);
+  return (awsRequestId, _traceId, clientContext) =>
+    makeContext(
+      functionName,
+      version,
+      arn,
+      memory,
+      awsRequestId,
+      stream,
+      Date.now() + timeout,
+      clientContext,
+    );
 }
 
 function makeContext(
@@ -165,6 +174,7 @@ function makeContext(
   awsRequestId: string,
   stream: string,
   deadline: number,
+  clientContext: unknown,
 ): Context {
   let waits = true;
   const context: WiredContext = {
@@ -176,7 +186,7 @@ function makeContext(
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: stream,
     identity: undefined,
-    clientContext: undefined,
+    clientContext: clientContext as Context['clientContext'],
     get callbackWaitsForEmptyEventLoop() {
       return waits;
     },

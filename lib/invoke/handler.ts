@@ -40,6 +40,8 @@ export interface InvocationCall {
    * one, a streaming handler fails with `Runtime.StreamingNotSupported`.
    */
   stream?: StreamTarget;
+  /** `context.clientContext`: the client context of an Invoke API call, decoded. @default undefined */
+  clientContext?: unknown;
 }
 
 /** The error type of a streaming handler invoked where no stream can carry its response. */
@@ -95,20 +97,25 @@ export function handlerInvoker(
       const outcome = await invokeStreaming(
         handler as never,
         event,
-        contextFor(call.awsRequestId, traceId),
+        contextFor(call.awsRequestId, traceId, call.clientContext),
         call.stream,
         { timeout, warn: call.warn, traceId, tenantId: options.tenantId },
       );
       return { ...outcome, streamed: true };
     }
-    return invoke(handler as LambdaHandler, event, contextFor(call.awsRequestId, traceId), {
-      timeout,
-      runtime,
-      traceId,
-      tenantId: options.tenantId,
-      warn: call.warn,
-      managedInstances,
-    });
+    return invoke(
+      handler as LambdaHandler,
+      event,
+      contextFor(call.awsRequestId, traceId, call.clientContext),
+      {
+        timeout,
+        runtime,
+        traceId,
+        tenantId: options.tenantId,
+        warn: call.warn,
+        managedInstances,
+      },
+    );
   };
 }
 

@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     const outcome = await run(message.event, {
       awsRequestId: message.id,
       traceId: message.traceId,
+      clientContext: message.clientContext,
       warn: (text) => post({ type: 'warn', id: message.id, message: text }),
       stream: channel?.target,
     });

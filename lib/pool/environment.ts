@@ -22,6 +22,8 @@ export interface EnvironmentSettings {
   memorySize: number;
   /** Stop the process (SIGSTOP) between invocations, as Lambda freezes an idle environment. */
   freeze: boolean;
+  /** Where the process's stdout (1) and stderr (2) go. @default this process's stdout and stderr */
+  write?(chunk: Buffer, fd: 1 | 2): void;
 }
 
 /** One invocation as the pool hands it to an environment. */
@@ -42,6 +44,14 @@ export interface Invocation {
    * handler's stream feels. Without it, a streaming handler fails (`Runtime.StreamingNotSupported`).
    */
   stream?: StreamTarget;
+  /** `context.clientContext`. */
+  clientContext?: unknown;
+  /**
+   * Receives what the process writes to stdout and stderr from the start of this invocation
+   * until the next one starts (output still in the pipes when it completes arrives after it; with
+   * several invocations at once in one environment, what they write interleaves).
+   */
+  output?(chunk: Buffer): void;
 }
 
 interface Call {
@@ -96,6 +106,8 @@ export class Environment {
   private stderrTail = '';
   private peakKB = 0;
   private frozen = false;
+  /** The `output` hook of the latest invocation. */
+  private output: ((chunk: Buffer) => void) | undefined;
   alive = true;
   /** Settles with the Init Duration, or the error that stopped initialization. */
   readonly ready: Promise<number | InvocationError>;
@@ -119,11 +131,18 @@ export class Environment {
       // Its own process group: a Ctrl+C at the terminal reaches the server only, which then lets
       // this environment finish its invocation; a timeout stops the whole group.
       detached: true,
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    const write =
+      settings.write ?? ((chunk, fd) => (fd === 1 ? process.stdout : process.stderr).write(chunk));
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      write(chunk, 1);
+      this.output?.(chunk);
+    });
     this.child.stderr?.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
+      write(chunk, 2);
+      this.output?.(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString('latin1')).slice(-STDERR_TAIL);
     });
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
@@ -233,6 +252,7 @@ export class Environment {
           resolve(outcome);
         },
       });
+      this.output = invocation.output;
       this.thaw();
       const message: ToEnvironment = {
         type: 'invoke',
@@ -241,6 +261,7 @@ export class Environment {
         traceId: invocation.traceId,
         stream: invocation.stream !== undefined,
       };
+      if (invocation.clientContext !== undefined) message.clientContext = invocation.clientContext;
       this.child.send(message);
     });
   }

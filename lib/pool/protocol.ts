@@ -27,6 +27,8 @@ export type ToEnvironment =
       traceId: string;
       /** The server takes a streaming handler's response as stream messages. */
       stream: boolean;
+      /** `context.clientContext`, when the invocation carries one. */
+      clientContext?: unknown;
     }
   | StreamToEnvironment;
 
