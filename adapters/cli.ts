@@ -4,6 +4,7 @@ import { InvalidOptionError, LambdaBridgeError } from '../lib/errors.js';
 import { FORMAT_NAMES, type FormatName } from '../lib/formats/reverse.js';
 import { type NodeRuntime, RUNTIMES } from '../lib/invoke/context.js';
 import type { LogEntry } from '../lib/log.js';
+import { parseFunctionArgument } from './functions.js';
 import { type DevServer, type ServeOptions, serve } from './serve.js';
 
 export const USAGE = `Usage: lambda-bridge serve <handler-file>[#export] [options]
@@ -36,6 +37,12 @@ Options:
                         stopped, as Lambda freezes them, so work left after the response waits)
   --no-strict           serve results a real ALB rejects, with a warning
   --stream-bandwidth    streamed responses go at 2 MB/s past their first 6 MB, as on Lambda
+  --invoke-port <n>     open Lambda's Invoke API (AWS SDK and CLI endpoint) on this port;
+                        0 picks a free one and prints it
+  --function <NAME=FILE[#export]>
+                        one more function, reachable through the Invoke API only
+                        (repeatable; needs --invoke-port)
+  --event-retries <n>   run a failed Event invocation again up to n times, 0 to 2 (default 0)
   --json                log one JSON object per line
   --quiet               log only warnings and errors
   --help                show this help
@@ -78,6 +85,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'no-freeze': { type: 'boolean' },
         'no-strict': { type: 'boolean' },
         'stream-bandwidth': { type: 'boolean' },
+        'invoke-port': { type: 'string' },
+        function: { type: 'string', multiple: true },
+        'event-retries': { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -136,6 +146,18 @@ export function parseCli(argv: readonly string[]): CliCommand {
       `--runtime is one of ${[...RUNTIMES].reverse().join(', ')}; got "${runtime}".`,
     );
   }
+  const functions: Record<string, string> = {};
+  for (const text of (values.function as string[] | undefined) ?? []) {
+    const [name, handlerSpec] = parseFunctionArgument(text);
+    if (name in functions) throw new InvalidOptionError(`--function names "${name}" twice.`);
+    functions[name] = handlerSpec;
+  }
+  const invokePort = number('invoke-port', 0, true, 65535);
+  if (invokePort === undefined && Object.keys(functions).length > 0) {
+    throw new InvalidOptionError(
+      '--function needs --invoke-port: more functions are reachable through the Invoke API only.',
+    );
+  }
   const options: ServeOptions = {
     handler,
     port: number('port', 0, true, 65535) ?? 3000,
@@ -156,6 +178,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
     strict: values['no-strict'] !== true,
     streamBandwidth: values['stream-bandwidth'] === true,
   };
+  if (invokePort !== undefined) options.invokePort = invokePort;
+  if (Object.keys(functions).length > 0) options.functions = functions;
+  const eventRetries = number('event-retries', 0, true, 2);
+  if (eventRetries !== undefined) options.eventRetries = eventRetries;
   return { command: 'serve', options, json: values.json === true, quiet: values.quiet === true };
 }
 
@@ -267,6 +293,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number |
           })
         : ready,
     );
+    if (server.invokeUrl !== undefined) {
+      const names = [server.functionName, ...Object.keys(options.functions ?? {})];
+      const api = `lambda-bridge: Invoke API at ${server.invokeUrl} (functions: ${names.join(', ')}; AWS SDK endpoint or aws --endpoint-url)`;
+      io.out(
+        json
+          ? JSON.stringify({
+              time: new Date().toISOString(),
+              level: 'info',
+              code: 'INVOKE_LISTENING',
+              message: api,
+              url: server.invokeUrl,
+            })
+          : api,
+      );
+    }
     return server;
   } catch (error) {
     const known = error instanceof LambdaBridgeError;

@@ -4,6 +4,16 @@ import { describe, InvalidOptionError, LambdaBridgeError } from '../lib/errors.j
 
 // What `serve` reads from the user before anything runs: the handler to load and the env file.
 
+/** One more function for `serve`: its handler, and its own timeout and memory size when they differ. */
+export interface FunctionSpec {
+  /** The handler module, as `handler`: `./worker.js` or `./src/jobs.ts#render`. */
+  handler: string;
+  /** The function timeout in milliseconds. @default the server's `timeout` */
+  timeout?: number;
+  /** The memory size in MB. @default the server's `memorySize` */
+  memorySize?: number;
+}
+
 export interface HandlerTarget {
   /** The absolute path of the handler module. */
   file: string;

@@ -14,9 +14,11 @@ import { LOG_SINK, type LogEntry, type LogHook, safeLog } from '../lib/log.js';
 import { importError, loadHandler } from '../lib/pool/load.js';
 import { EnvironmentPool, PoolClosedError } from '../lib/pool/pool.js';
 import { watchFolder } from '../lib/pool/watch.js';
-import { parseHandlerSpec, readEnvFile, watchRoot } from './serve-input.js';
+import { checkFunctionSpecs, type ExtraFunctions, type FunctionCall, startFunctions } from './functions.js';
+import { type InvokeApi, startInvokeApi } from './invoke-api.js';
+import { type FunctionSpec, parseHandlerSpec, readEnvFile, watchRoot } from './serve-input.js';
 
-export { parseHandlerSpec, readEnvFile } from './serve-input.js';
+export { type FunctionSpec, parseHandlerSpec, readEnvFile } from './serve-input.js';
 
 export interface ServeOptions
   extends Pick<
@@ -79,12 +81,32 @@ export interface ServeOptions
   freeze?: boolean;
   /** Receives request lines, START/END/REPORT lines, warnings and reload notices. @default nothing */
   log?: LogHook;
+  /**
+   * Opens Lambda's Invoke API on this port (`0` picks a free one), for the AWS SDKs and CLI:
+   * `server.invokeUrl` is their endpoint. @default not opened
+   */
+  invokePort?: number;
+  /**
+   * More functions, reachable through the Invoke API only, each in its own isolated
+   * environments: `{ worker: './worker.js', pdf: { handler: './pdf.ts#render', timeout: 30_000 } }`.
+   * @default {}
+   */
+  functions?: Record<string, string | FunctionSpec>;
+  /**
+   * How many times a failed `Event` invocation runs again, at once (Lambda runs it up to twice
+   * more, after about 1 and 2 minutes). @default 0
+   */
+  eventRetries?: number;
 }
 
 export interface DevServer {
   /** `http://<host>:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The main handler's function name (`functionName`, or the handler file's name). */
+  readonly functionName: string;
+  /** The Invoke API's endpoint, `http://<host>:<invokePort>`, when `invokePort` is set. */
+  readonly invokeUrl: string | undefined;
   /**
    * Stops the server: requests in flight finish (at most `timeout`), requests waiting for an
    * environment and requests that arrive meanwhile are answered 503, then the environments stop.
@@ -187,6 +209,25 @@ function checkServeOptions(options: ServeOptions): void {
   if (host !== undefined && (typeof host !== 'string' || host === '')) {
     throw new InvalidOptionError(`The "host" option is a host name or address; it got ${describe(host)}.`);
   }
+  const { invokePort, eventRetries, functions } = options;
+  if (invokePort !== undefined && !(Number.isInteger(invokePort) && invokePort >= 0 && invokePort <= 65535)) {
+    throw new InvalidOptionError(
+      `The "invokePort" option is a whole number from 0 to 65535; it got ${describe(invokePort)}.`,
+    );
+  }
+  if (
+    eventRetries !== undefined &&
+    !(Number.isInteger(eventRetries) && eventRetries >= 0 && eventRetries <= 2)
+  ) {
+    throw new InvalidOptionError(
+      `The "eventRetries" option is 0, 1 or 2 (Lambda retries a failed Event invocation twice); it got ${describe(eventRetries)}.`,
+    );
+  }
+  if (invokePort === undefined && functions !== undefined && Object.keys(functions).length > 0) {
+    throw new InvalidOptionError(
+      'The "functions" option needs "invokePort" (--invoke-port): more functions are reachable through the Invoke API only.',
+    );
+  }
 }
 
 /**
@@ -204,6 +245,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   const functionName =
     options.functionName ??
     (basename(target.file, extname(target.file)).replace(/[^\w-]/g, '-') || 'local-function');
+  const functionSpecs = checkFunctionSpecs(options.functions ?? {}, functionName);
   const timeout = options.timeout ?? 3000;
   const memorySize = options.memorySize ?? 128;
   const region = options.region ?? 'us-east-1';
@@ -232,6 +274,21 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     ...(managed ? { AWS_LAMBDA_MAX_CONCURRENCY: String(options.maxConcurrency) } : {}),
   };
 
+  let api: InvokeApi | undefined;
+  if (options.invokePort !== undefined) {
+    checkContextOptions({ ...contextOptions, runtime }); // before the port opens
+    api = await startInvokeApi({
+      port: options.invokePort,
+      host: options.host ?? '127.0.0.1',
+      region,
+      accountId: options.accountId ?? '123456789012',
+      eventRetries: options.eventRetries ?? 0,
+      emit,
+    });
+    // The AWS SDKs and CLI inside the functions invoke through it, unless told otherwise.
+    if (process.env.AWS_ENDPOINT_URL_LAMBDA === undefined) lambdaEnv.AWS_ENDPOINT_URL_LAMBDA ??= api.url;
+  }
+
   /** Prints the outcome of an INIT as soon as it is known, not on the first request. */
   const report = (loading: Promise<number | InvocationError> | undefined) =>
     void loading?.then((outcome) => {
@@ -249,7 +306,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         });
       }
     });
-  let invoker: Invoker;
+  let invoker: Invoker & ((call: FunctionCall) => ReturnType<Invoker>);
   let reload: () => void;
   /** Loads the handler before the first request (INIT): its Init Duration, or the error that stopped it. */
   let init: () => Promise<number | InvocationError> | undefined;
@@ -287,7 +344,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         requestId,
         message: `the invocation completed with work still pending: ${kinds.join(', ')}. Lambda freezes the environment once the handler returns, so this work runs only during a later invocation, if ever; await it before returning.`,
       });
-    invoker = ({ event, awsRequestId, traceId, warn, stream }) =>
+    invoker = ({ event, awsRequestId, traceId, warn, stream, clientContext, output }: FunctionCall) =>
       pool.invoke({
         id: awsRequestId,
         event,
@@ -296,6 +353,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         log: emit,
         leftWork: leftWork(awsRequestId),
         stream,
+        clientContext,
+        output,
       });
     init = () => pool.prewarm();
     reload = () => {
@@ -334,7 +393,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         },
       );
     };
-    invoker = async ({ event, awsRequestId, traceId, warn, stream }) => {
+    invoker = async ({ event, awsRequestId, traceId, warn, stream, clientContext }: FunctionCall) => {
       const started = performance.now();
       loaded ??= loadHandler(target.file, target.exportName, version).then((handler) =>
         handlerInvoker(handler as LambdaHandler<never>, { ...contextOptions, runtime }),
@@ -352,7 +411,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         };
       }
       process.env._X_AMZN_TRACE_ID = traceId;
-      return run(event, { awsRequestId, traceId, warn, stream });
+      return run(event, { awsRequestId, traceId, warn, stream, clientContext });
     };
     reload = () => {
       version++;
@@ -401,6 +460,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     );
   } catch (error) {
     // A rejected option: take back what was set up (the variables set in this process).
+    api?.stop();
     await stop();
     throw error;
   }
@@ -470,6 +530,7 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
     });
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolvePromise());
   }).catch(async (error) => {
+    api?.stop();
     await stop();
     throw error;
   });
@@ -489,15 +550,46 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
   // INIT: the handler loads now, in the first environment, so that its errors print at once.
   report(init());
 
+  let extra: ExtraFunctions | undefined;
+  if (api !== undefined) {
+    try {
+      extra = startFunctions(functionSpecs, {
+        timeout,
+        memorySize,
+        region,
+        runtime,
+        accountId: options.accountId,
+        variables: lambdaEnv,
+        concurrency: options.concurrency ?? 10,
+        freeze: options.freeze !== false,
+        watch: options.watch === true,
+        emit,
+      });
+    } catch (error) {
+      unwatch?.();
+      clearTimeout(pending);
+      server.close();
+      server.closeAllConnections();
+      api.stop();
+      await stop();
+      throw error;
+    }
+    api.serve([{ name: functionName, memorySize, log: emit, invoke: invoker }, ...extra.functions]);
+  }
+
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    functionName,
+    invokeUrl: api?.url,
     close() {
       closing ??= (async () => {
         unwatch?.();
         clearTimeout(pending);
+        const longest = Math.max(timeout, ...functionSpecs.map(([, spec]) => spec.timeout ?? 0));
+        const apiClosed = api?.close(longest + 1000);
         // Queued invocations are refused now (503); busy environments finish, bounded by the
         // timeout that stops them. The listener stays open meanwhile, answering 503.
         const drained = drain();
@@ -509,6 +601,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         await Promise.race([Promise.all(inFlight), new Promise((done) => setTimeout(done, 100).unref())]);
         server.closeAllConnections();
         await Promise.race([drained, grace]);
+        await apiClosed;
+        await extra?.close();
         await stop();
         await stopped;
       })();
@@ -520,6 +614,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
       clearTimeout(pending);
       server.close();
       server.closeAllConnections();
+      api?.stop();
+      await extra?.stop();
       await stop();
     },
   };
