@@ -5,13 +5,7 @@ import { reportLine } from '../lib/emulate.js';
 import { LambdaBridgeError } from '../lib/errors.js';
 import { newTraceId } from '../lib/formats/alb-reverse.js';
 import type { Outcome } from '../lib/invoke/invoke.js';
-import {
-  EXECUTED_VERSION,
-  errorPayload,
-  InvocationLog,
-  invokeAnswer,
-  resultBody,
-} from '../lib/invoke-api/answer.js';
+import { EXECUTED_VERSION, InvocationLog, invokeAnswer, resultBody } from '../lib/invoke-api/answer.js';
 import {
   type ApiAnswer,
   apiError,
@@ -19,11 +13,11 @@ import {
   SYNC_REQUEST_LIMIT,
   tooLarge,
 } from '../lib/invoke-api/errors.js';
-import { invokeComplete, payloadChunk } from '../lib/invoke-api/event-stream.js';
 import { type InvokeRequest, readInvokeRequest, readPayload } from '../lib/invoke-api/request.js';
 import type { LogEntry } from '../lib/log.js';
 import { PoolClosedError } from '../lib/pool/pool.js';
 import type { ApiFunction } from './functions.js';
+import { answerWhole, EventStreamAnswer } from './invoke-stream.js';
 
 // Lambda's Invoke API (Invoke and InvokeWithResponseStream) in front of the dev server's
 // functions, for the AWS SDKs and CLI pointed at it with `endpoint`/`--endpoint-url`.
@@ -233,7 +227,9 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
       });
     }
     if (request.operation === 'InvokeWithResponseStream') {
-      send(res, bufferedStream(outcome, id, tail?.tail()));
+      // Environments hand back whole outcomes; a streamed one would feed EventStreamAnswer.chunk
+      // as the handler writes.
+      answerWhole(new EventStreamAnswer(res, id), outcome, tail?.tail());
     } else {
       send(res, invokeAnswer(outcome, id, tail?.tail()));
     }
@@ -310,35 +306,5 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
       server.close();
       server.closeAllConnections();
     },
-  };
-}
-
-/**
- * InvokeWithResponseStream for a handler that returns its result whole: the result in one
- * `PayloadChunk`, then `InvokeComplete` (with `ErrorCode` and `ErrorDetails` for a failure).
- */
-function bufferedStream(outcome: Outcome, requestId: string, logResult: string | undefined): ApiAnswer {
-  const { body, error } = resultBody(outcome);
-  const events: Buffer[] = [];
-  if (error === undefined) {
-    if (body.length > 0) events.push(payloadChunk(body));
-    events.push(invokeComplete(logResult === undefined ? {} : { LogResult: logResult }));
-  } else {
-    events.push(
-      invokeComplete({
-        ErrorCode: error.errorType,
-        ErrorDetails: JSON.stringify(errorPayload(error)),
-        ...(logResult === undefined ? {} : { LogResult: logResult }),
-      }),
-    );
-  }
-  return {
-    status: 200,
-    headers: {
-      'content-type': 'application/vnd.amazon.eventstream',
-      'x-amz-executed-version': EXECUTED_VERSION,
-      'x-amzn-requestid': requestId,
-    },
-    body: Buffer.concat(events),
   };
 }
