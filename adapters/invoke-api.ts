@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { reportLine } from '../lib/emulate.js';
 import { LambdaBridgeError } from '../lib/errors.js';
 import { newTraceId } from '../lib/formats/alb-reverse.js';
+import type { InvokerOutcome } from '../lib/invoke/handler.js';
 import type { Outcome } from '../lib/invoke/invoke.js';
+import type { StreamTarget } from '../lib/invoke/stream-invoke.js';
 import { EXECUTED_VERSION, InvocationLog, invokeAnswer, resultBody } from '../lib/invoke-api/answer.js';
 import {
   type ApiAnswer,
@@ -17,7 +19,7 @@ import { type InvokeRequest, readInvokeRequest, readPayload } from '../lib/invok
 import type { LogEntry } from '../lib/log.js';
 import { PoolClosedError } from '../lib/pool/pool.js';
 import type { ApiFunction } from './functions.js';
-import { answerWhole, EventStreamAnswer } from './invoke-stream.js';
+import { answerWhole, CollectedResponse, EventStreamAnswer } from './invoke-stream.js';
 
 // Lambda's Invoke API (Invoke and InvokeWithResponseStream) in front of the dev server's
 // functions, for the AWS SDKs and CLI pointed at it with `endpoint`/`--endpoint-url`.
@@ -96,7 +98,8 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
     event: unknown,
     clientContext: unknown,
     tail: InvocationLog | undefined,
-  ): Promise<Outcome> {
+    stream: StreamTarget,
+  ): Promise<InvokerOutcome> {
     const line = (code: string, message: string) => {
       fn.log({ level: 'info', code, message, requestId: id });
       tail?.write(`${message}\n`);
@@ -109,6 +112,7 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
       warn: (message) => fn.log({ level: 'warn', code: 'RUNTIME', message, requestId: id }),
       clientContext,
       output: tail === undefined ? undefined : (chunk) => tail.write(chunk),
+      stream,
     });
     // What the function wrote just before it returned may still be in the pipe.
     if (tail !== undefined) await new Promise((resolve) => setImmediate(resolve));
@@ -124,7 +128,7 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
       for (let attempt = 1; attempt <= attempts; attempt++) {
         let outcome: Outcome;
         try {
-          outcome = await run(fn, id, event, undefined, undefined);
+          outcome = await run(fn, id, event, undefined, undefined, new CollectedResponse());
         } catch (error) {
           if (!(error instanceof PoolClosedError)) throw error;
           fn.log({
@@ -210,9 +214,21 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
       return [request, id];
     }
     const tail = request.tail ? new InvocationLog() : undefined;
-    let outcome: Outcome;
+    // A streaming handler writes to the event stream as it goes (InvokeWithResponseStream), or to
+    // a buffer whose bytes are the payload (Invoke, which Lambda answers once the stream ends).
+    const streamAnswer =
+      request.operation === 'InvokeWithResponseStream' ? new EventStreamAnswer(res, id) : undefined;
+    const collected = new CollectedResponse();
+    let outcome: InvokerOutcome;
     try {
-      outcome = await run(fn, id, payload.event, request.clientContext, tail);
+      outcome = await run(
+        fn,
+        id,
+        payload.event,
+        request.clientContext,
+        tail,
+        streamAnswer?.target() ?? collected,
+      );
     } catch (error) {
       if (!(error instanceof PoolClosedError)) throw error;
       send(res, apiError(503, 'ServiceException', STOPPING, id, 'Service'));
@@ -226,12 +242,11 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
         message: `the invocation failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
       });
     }
-    if (request.operation === 'InvokeWithResponseStream') {
-      // Environments hand back whole outcomes; a streamed one would feed EventStreamAnswer.chunk
-      // as the handler writes.
-      answerWhole(new EventStreamAnswer(res, id), outcome, tail?.tail());
+    if (streamAnswer !== undefined) {
+      if (outcome.streamed) streamAnswer.end(outcome, tail?.tail());
+      else answerWhole(streamAnswer, outcome, tail?.tail());
     } else {
-      send(res, invokeAnswer(outcome, id, tail?.tail()));
+      send(res, invokeAnswer(outcome, id, tail?.tail(), outcome.streamed ? collected.body() : undefined));
     }
     return [request, id];
   }

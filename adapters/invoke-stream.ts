@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { Outcome } from '../lib/invoke/invoke.js';
-import { EXECUTED_VERSION, errorPayload, resultBody } from '../lib/invoke-api/answer.js';
+import type { InvocationError, Outcome } from '../lib/invoke/invoke.js';
+import type { StreamTarget } from '../lib/invoke/stream-invoke.js';
+import { EXECUTED_VERSION, errorPayload, resultBody, type StreamedBody } from '../lib/invoke-api/answer.js';
+import { RESULT_LIMIT } from '../lib/invoke-api/errors.js';
 import { type InvokeCompleteFields, invokeComplete, payloadChunk } from '../lib/invoke-api/event-stream.js';
 
 /**
@@ -35,6 +37,66 @@ export class EventStreamAnswer {
     this.head();
     this.res.end(invokeComplete(fields));
   }
+
+  /**
+   * Where a streaming handler's bytes go: each write is a `PayloadChunk`, taken once the client
+   * has read it (or has gone), so the handler's stream feels the client's pace.
+   */
+  target(): StreamTarget {
+    return {
+      start: () => {},
+      write: (chunk, done) => {
+        if (this.chunk(chunk)) {
+          done();
+          return;
+        }
+        const go = () => {
+          this.res.off('drain', go);
+          this.res.off('close', go);
+          done();
+        };
+        this.res.on('drain', go);
+        this.res.on('close', go);
+      },
+      end: () => {},
+    };
+  }
+
+  /** Ends a streamed invocation: `InvokeComplete`, with the error fields when it failed. */
+  end(outcome: Outcome, logResult: string | undefined): void {
+    const log = logResult === undefined ? {} : { LogResult: logResult };
+    if (outcome.ok) this.complete(log);
+    else this.complete({ ...completeError(outcome.error), ...log });
+  }
+}
+
+function completeError(error: InvocationError): InvokeCompleteFields {
+  return { ErrorCode: error.errorType, ErrorDetails: JSON.stringify(errorPayload(error)) };
+}
+
+/**
+ * A streaming handler's response kept whole, for Invoke (and Event): the bytes it wrote, kept up
+ * to the result limit (counted past it); the payload of a successful invocation.
+ */
+export class CollectedResponse implements StreamTarget {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  start(): void {}
+
+  write(chunk: Buffer, done: (error?: Error | null) => void): void {
+    // Past the limit the result fails anyway: count the bytes, keep none.
+    if (this.size <= RESULT_LIMIT) this.chunks.push(chunk);
+    this.size += chunk.length;
+    done();
+  }
+
+  end(): void {}
+
+  /** What the handler wrote, and how many bytes (all of them, kept or not). */
+  body(): StreamedBody {
+    return { bytes: Buffer.concat(this.chunks), size: this.size };
+  }
 }
 
 /**
@@ -50,11 +112,7 @@ export function answerWhole(
   const { body, error } = resultBody(outcome);
   const log = logResult === undefined ? {} : { LogResult: logResult };
   if (error !== undefined) {
-    answer.complete({
-      ErrorCode: error.errorType,
-      ErrorDetails: JSON.stringify(errorPayload(error)),
-      ...log,
-    });
+    answer.complete({ ...completeError(error), ...log });
     return;
   }
   answer.chunk(body);

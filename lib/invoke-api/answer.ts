@@ -44,16 +44,29 @@ export function errorPayload(error: InvocationError): Record<string, unknown> {
   return { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace };
 }
 
-/** What a finished invocation's result becomes: its JSON bytes, or the error Lambda reports instead. */
-export function resultBody(outcome: Outcome): { body: Buffer; error: InvocationError | undefined } {
+/** What a streaming handler wrote, as Invoke returns it whole: the bytes kept, and how many were written. */
+export interface StreamedBody {
+  bytes: Buffer;
+  size: number;
+}
+
+/**
+ * What a finished invocation's result becomes: its JSON bytes (or the bytes a streaming handler
+ * wrote), or the error Lambda reports instead.
+ */
+export function resultBody(
+  outcome: Outcome,
+  streamed?: StreamedBody,
+): { body: Buffer; error: InvocationError | undefined } {
   if (!outcome.ok) {
     return { body: Buffer.from(JSON.stringify(errorPayload(outcome.error))), error: outcome.error };
   }
-  const body = Buffer.from(outcome.json);
-  if (body.length <= RESULT_LIMIT) return { body, error: undefined };
+  const body = streamed?.bytes ?? Buffer.from(outcome.json);
+  const size = streamed?.size ?? body.length;
+  if (size <= RESULT_LIMIT) return { body, error: undefined };
   const error: InvocationError = {
     errorType: 'Function.ResponseSizeTooLarge',
-    errorMessage: `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${RESULT_LIMIT} bytes).`,
+    errorMessage: `Response payload size (${size} bytes) exceeded maximum allowed payload size (${RESULT_LIMIT} bytes).`,
     trace: [],
   };
   return {
@@ -66,8 +79,13 @@ export function resultBody(outcome: Outcome): { body: Buffer; error: InvocationE
  * The answer to a `RequestResponse` invocation: 200 with the result, or 200 with
  * `X-Amz-Function-Error: Unhandled` and the error payload; the log's tail when asked for.
  */
-export function invokeAnswer(outcome: Outcome, requestId: string, logResult?: string): ApiAnswer {
-  const { body, error } = resultBody(outcome);
+export function invokeAnswer(
+  outcome: Outcome,
+  requestId: string,
+  logResult?: string,
+  streamed?: StreamedBody,
+): ApiAnswer {
+  const { body, error } = resultBody(outcome, streamed);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-amz-executed-version': EXECUTED_VERSION,

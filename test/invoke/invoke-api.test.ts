@@ -26,7 +26,10 @@ beforeAll(async () => {
     handler: join(FIXTURES, 'api.mjs'),
     port: 0,
     invokePort: 0,
-    functions: { worker: { handler: `${join(FIXTURES, 'worker.mjs')}#run`, memorySize: 256 } },
+    functions: {
+      worker: { handler: `${join(FIXTURES, 'worker.mjs')}#run`, memorySize: 256 },
+      streamer: join(FIXTURES, 'streamer.mjs'),
+    },
     eventRetries: 1,
     log: (entry) => log.push(entry),
   });
@@ -340,6 +343,50 @@ describe('Invoke through @aws-sdk/client-lambda', () => {
       errorType: 'Error',
       errorMessage: 'stream-fail',
     });
+  });
+});
+
+describe('a streaming handler (streamifyResponse)', () => {
+  async function events(payload: unknown): Promise<string[]> {
+    const out = await client.send(
+      new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', Payload: JSON.stringify(payload) }),
+    );
+    expect(out.StatusCode).toBe(200);
+    const seen: string[] = [];
+    for await (const event of out.EventStream ?? []) {
+      if (event.PayloadChunk) seen.push(`chunk:${text(event.PayloadChunk.Payload)}`);
+      if (event.InvokeComplete) {
+        const { ErrorCode, ErrorDetails } = event.InvokeComplete;
+        seen.push(
+          ErrorCode === undefined
+            ? 'complete'
+            : `complete:${ErrorCode}:${JSON.parse(ErrorDetails ?? '{}').errorMessage}`,
+        );
+      }
+    }
+    return seen;
+  }
+
+  it('InvokeWithResponseStream: a PayloadChunk per write, as the handler writes, then InvokeComplete', async () => {
+    expect(await events({ parts: ['one ', 'two ', 'three'] })).toEqual([
+      'chunk:one ',
+      'chunk:two ',
+      'chunk:three',
+      'complete',
+    ]);
+  });
+
+  it('a streaming handler that fails: what it wrote, then InvokeComplete with ErrorCode and ErrorDetails', async () => {
+    expect(await events({ fail: 'mid-stream' })).toEqual(['chunk:partial', 'complete:Error:mid-stream']);
+  });
+
+  it('Invoke: the bytes it wrote, whole, as the payload', async () => {
+    const out = await client.send(
+      new InvokeCommand({ FunctionName: 'streamer', Payload: '{"parts":["a","b"]}' }),
+    );
+    expect(out.StatusCode).toBe(200);
+    expect(out.FunctionError).toBeUndefined();
+    expect(text(out.Payload)).toBe('ab');
   });
 });
 
