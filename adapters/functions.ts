@@ -71,6 +71,8 @@ export interface SharedSettings {
   /** The variables from `envFile` and `env`. */
   variables: Record<string, string>;
   concurrency: number;
+  /** Lambda Managed Instances: invocations each environment serves at once. */
+  maxConcurrency?: number;
   freeze: boolean;
   watch: boolean;
   emit(entry: LogEntry): void;
@@ -182,7 +184,13 @@ export function startFunctions(specs: Array<[string, FunctionSpec]>, shared: Sha
     const context = { functionName: name, memorySize, region, timeout, accountId };
     checkContextOptions({ ...context, runtime });
     const pool = new EnvironmentPool({
-      data: { file: target.file, exportName: target.exportName, context, runtime },
+      data: {
+        file: target.file,
+        exportName: target.exportName,
+        context,
+        runtime,
+        maxConcurrency: shared.maxConcurrency,
+      },
       env: {
         ...(process.env as Record<string, string>),
         ...shared.variables,

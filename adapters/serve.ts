@@ -561,7 +561,8 @@ export async function serve(options: ServeOptions): Promise<DevServer> {
         accountId: options.accountId,
         variables: lambdaEnv,
         concurrency: options.concurrency ?? 10,
-        freeze: options.freeze !== false,
+        maxConcurrency: options.maxConcurrency,
+        freeze: options.freeze !== false && options.maxConcurrency === undefined,
         watch: options.watch === true,
         emit,
       });
