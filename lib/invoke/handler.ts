@@ -12,7 +12,7 @@ import {
   type StreamedResponse,
   type StreamTarget,
 } from './stream-invoke.js';
-import { HANDLER_STREAMING } from './streaming.js';
+import { HANDLER_STREAMING, streamingNotSupported } from './streaming.js';
 
 export interface InvokeHandlerOptions extends ContextOptions {
   /** Receives the runtime's warnings (a completion after the timeout, say). @default warnings on stderr */
@@ -44,8 +44,7 @@ export interface InvocationCall {
   clientContext?: unknown;
 }
 
-/** The error type of a streaming handler invoked where no stream can carry its response. */
-export const STREAMING_NOT_SUPPORTED = 'Runtime.StreamingNotSupported';
+export { STREAMING_NOT_SUPPORTED } from './streaming.js';
 
 /** How an invocation ended; `streamed` when the response went out through the call's stream. */
 export type InvokerOutcome = Outcome & { streamed?: boolean };
@@ -87,12 +86,7 @@ export function handlerInvoker(
     if (mark) {
       if (mark !== 'response') return failedOutcome(malformedStreaming());
       if (call.stream === undefined) {
-        return failedOutcome({
-          errorType: STREAMING_NOT_SUPPORTED,
-          errorMessage:
-            'The handler is wrapped with streamifyResponse, but the service in front of it cannot stream responses.',
-          trace: [],
-        });
+        return failedOutcome(streamingNotSupported());
       }
       const outcome = await invokeStreaming(
         handler as never,

@@ -3,7 +3,7 @@ import type { NodeRuntime } from './context.js';
 import type { InvokeSettings, LambdaHandler, Outcome } from './outcome.js';
 import { invokeRic3 } from './ric3.js';
 import { invokeRic4 } from './ric4.js';
-import { HANDLER_STREAMING } from './streaming.js';
+import { HANDLER_STREAMING, streamingNotSupported } from './streaming.js';
 
 export type { NodeRuntime } from './context.js';
 export {
@@ -49,12 +49,7 @@ export function invoke(
   if ((handler as unknown as Record<symbol, unknown>)[HANDLER_STREAMING] === 'response') {
     return Promise.resolve({
       ok: false,
-      error: {
-        errorType: 'Runtime.StreamingNotSupported',
-        errorMessage:
-          'The handler is wrapped with streamifyResponse, but an Application Load Balancer cannot stream responses; export a buffered handler.',
-        trace: [],
-      },
+      error: streamingNotSupported(),
       timedOut: false,
       duration: 0,
     });

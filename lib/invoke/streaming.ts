@@ -1,4 +1,5 @@
 import { LambdaBridgeError } from '../errors.js';
+import type { InvocationError } from './outcome.js';
 
 /**
  * The property the Node.js runtime reads to decide that a handler streams its response
@@ -13,6 +14,19 @@ export const HANDLER_HIGHWATERMARK: unique symbol = Symbol.for(
 
 /** The content type `HttpResponseStream.from` gives the response stream. */
 export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+
+/** The error type of a streaming handler invoked where no response stream can reach the client. */
+export const STREAMING_NOT_SUPPORTED = 'Runtime.StreamingNotSupported';
+
+/** The failure of a streaming handler invoked without a response stream. */
+export function streamingNotSupported(): InvocationError {
+  return {
+    errorType: STREAMING_NOT_SUPPORTED,
+    errorMessage:
+      'The handler is wrapped with streamifyResponse, but the service in front of it cannot stream responses.',
+    trace: [],
+  };
+}
 
 /** The number of NUL bytes that separate the JSON prelude from the body. */
 export const PRELUDE_DELIMITER_LENGTH = 8;
