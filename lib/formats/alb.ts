@@ -94,9 +94,13 @@ export interface ResultSettings {
   onHeadersDropped?(names: string[], why: string): void;
 }
 
-/** `"<code> <reason>"`, as the ALB wants `statusDescription` (contract 2.1). */
+/**
+ * `"<code> <reason>"`, as the ALB wants `statusDescription` (contract 2.1). A reason of nothing
+ * but spaces and tabs, which a status line may carry, gives the standard phrase instead.
+ */
 export function statusDescription(status: number, reason: string | undefined): string {
-  return `${status} ${reason || STATUS_CODES[status] || 'Unknown'}`;
+  const phrase = reason === undefined || /^[ \t]*$/.test(reason) ? undefined : reason;
+  return `${status} ${phrase ?? STATUS_CODES[status] ?? 'Unknown'}`;
 }
 
 /**

@@ -51,6 +51,13 @@ describe.each(frameworks)('the result, in $name', (framework) => {
       expect(result.statusDescription).toBe('418 Short And Stout');
     });
 
+    it('a reason phrase of only a tab or spaces gives the standard phrase in statusDescription', async () => {
+      for (const reason of ['\t', '  ']) {
+        const result = await call(framework.answer({ status: 404, reason }), event);
+        expect(result.statusDescription).toBe('404 Not Found');
+      }
+    });
+
     it.each([
       [404, '404 Not Found'],
       [418, "418 I'm a Teapot"],
