@@ -753,19 +753,20 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
       info('REPORT', reportLine(id, outcome, memory));
     }
 
+    const timedOutText = `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`;
     if (streamed !== undefined && (outcome.streamed || streamed.headSent || streamed.failed)) {
       // The answer went out through the stream: the host has nothing more to send.
       if (outcome.ok || streamed.failed) return undefined;
       if (streamed.headSent) {
         const { error } = outcome;
-        const reason = outcome.timedOut
-          ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
-          : `${error.errorType}: ${error.errorMessage}`;
-        warn(
-          outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR',
-          `cut the streamed response short after ${streamed.sent} body bytes: ${reason}`,
-          id,
-        );
+        const reason = outcome.timedOut ? timedOutText : `${error.errorType}: ${error.errorMessage}`;
+        const code = outcome.timedOut ? 'TIMEOUT' : 'HANDLER_ERROR';
+        if (streamed.ended) {
+          // The runtime ends an already ended response: the client got all of it.
+          warn(code, `the invocation failed after its streamed response was complete: ${reason}`, id);
+          return undefined;
+        }
+        warn(code, `cut the streamed response short after ${streamed.sent} body bytes: ${reason}`, id);
         streamed.abort(reason);
         return undefined;
       }
@@ -773,7 +774,7 @@ function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
     if (!outcome.ok) {
       const { error } = outcome;
       const reason = outcome.timedOut
-        ? `Task timed out after ${(s.timeout / 1000).toFixed(2)} seconds`
+        ? timedOutText
         : error.errorType === STREAMING_NOT_SUPPORTED
           ? streamingRefusal(format.name, req.stream !== undefined)
           : `the handler failed: ${error.errorType}: ${error.errorMessage}`;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { isBodiless } from './finalize.js';
 import type { FormatName } from './formats/reverse.js';
+import { hasInvalidValueChar, isHeaderName } from './headers.js';
 import type { StreamTarget } from './invoke/stream-invoke.js';
 import {
   HTTP_INTEGRATION_CONTENT_TYPE,
@@ -52,6 +53,8 @@ export interface StreamAnswer extends StreamTarget {
   readonly headSent: boolean;
   /** Whether the answer already failed (cut short, or answered with the service's failure). */
   readonly failed: boolean;
+  /** Whether the handler's stream ended and the response went out complete. */
+  readonly ended: boolean;
   /** Ends the answer after a failure: cuts the response short, or answers `fail` when nothing was sent. */
   abort(reason: string): void;
   /** Body bytes sent to the client. */
@@ -78,17 +81,21 @@ function headOf(json: string): Head | string {
   }
   const { statusCode, headers, multiValueHeaders, cookies } = prelude as Record<string, unknown>;
   const status = statusCode === undefined ? 200 : Number(statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) {
-    return `the prelude's statusCode ${JSON.stringify(statusCode)} is not an HTTP status`;
+  // A 1xx is interim (RFC 9110 15.2): the client would be left waiting for a final response.
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    return `the prelude's statusCode ${JSON.stringify(statusCode)} is not a final HTTP status; it must be an integer from 200 to 599 (1xx responses are interim)`;
   }
   const out = new Map<string, string | string[]>();
+  let invalid: string | undefined;
   const add = (name: string, value: unknown) => {
-    if (value === undefined || value === null) return;
+    if (value === undefined || value === null || invalid !== undefined) return;
+    const text = String(value);
+    invalid = headerProblem(name, text);
+    if (invalid !== undefined) return;
     const key = name.toLowerCase();
     // A streamed response goes out chunked; the length and framing are the service's.
     if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') return;
     const prev = out.get(key);
-    const text = String(value);
     if (prev === undefined) out.set(key, text);
     else out.set(key, Array.isArray(prev) ? [...prev, text] : [prev, text]);
   };
@@ -101,7 +108,17 @@ function headOf(json: string): Head | string {
     }
   }
   if (Array.isArray(cookies)) for (const cookie of cookies) add('set-cookie', cookie);
+  if (invalid !== undefined) return `the response prelude ${invalid}`;
   return { status, headers: [...out] };
+}
+
+/** Why a header cannot go out in a response, or `undefined` when it can. */
+function headerProblem(name: string, value: string): string | undefined {
+  if (!isHeaderName(name)) return `has the header name ${JSON.stringify(name)}, which is not an HTTP token`;
+  if (hasInvalidValueChar(value)) {
+    return `has header ${JSON.stringify(name)} with the value ${JSON.stringify(value.slice(0, 80))}, which holds a character a header cannot carry (CR, LF, NUL, another control character, or one beyond Latin-1)`;
+  }
+  return undefined;
 }
 
 /**
@@ -116,14 +133,22 @@ export function createStreamAnswer(res: ServerResponse, options: StreamAnswerOpt
   let pendingSize = 0;
   let head: Head | undefined;
   let failed = false;
+  let ended = false;
   let sent = 0;
   let throttleStart = 0;
 
-  const sendHead = (value: Head) => {
-    head = value;
+  /** Sends the head; a string says why Node refused it (nothing was sent then). */
+  const sendHead = (value: Head): string | undefined => {
+    try {
+      for (const [name, v] of value.headers) res.setHeader(name, v);
+    } catch (error) {
+      for (const [name] of value.headers) res.removeHeader(name);
+      return `the response head cannot be sent: ${error instanceof Error ? error.message : String(error)}`;
+    }
     res.statusCode = value.status;
-    for (const [name, v] of value.headers) res.setHeader(name, v);
+    head = value;
     res.flushHeaders();
+    return undefined;
   };
   const bodiless = () => head !== undefined && isBodiless(options.method, head.status);
 
@@ -173,12 +198,22 @@ export function createStreamAnswer(res: ServerResponse, options: StreamAnswerOpt
     get failed() {
       return failed;
     },
+    get ended() {
+      return ended;
+    },
     get sent() {
       return sent;
     },
     start(contentType) {
       integration = contentType === HTTP_INTEGRATION_CONTENT_TYPE;
-      if (!integration) sendHead({ status: 200, headers: [['content-type', contentType]] });
+      if (integration) return;
+      if (hasInvalidValueChar(contentType)) {
+        return failHead(
+          `the response stream's content type ${JSON.stringify(contentType.slice(0, 80))} holds a character a header cannot carry (CR, LF, NUL, another control character, or one beyond Latin-1); give setContentType a media type such as 'text/plain'`,
+        );
+      }
+      const refused = sendHead({ status: 200, headers: [['content-type', contentType]] });
+      if (refused !== undefined) failHead(refused);
     },
     write(chunk, done) {
       if (failed) return done();
@@ -203,7 +238,11 @@ export function createStreamAnswer(res: ServerResponse, options: StreamAnswerOpt
         failHead(read);
         return done();
       }
-      sendHead(read);
+      const refused = sendHead(read);
+      if (refused !== undefined) {
+        failHead(refused);
+        return done();
+      }
       const rest = joined.subarray(at + PRELUDE_DELIMITER_LENGTH);
       if (rest.length > 0) sendBody(rest, done);
       else done();
@@ -215,10 +254,12 @@ export function createStreamAnswer(res: ServerResponse, options: StreamAnswerOpt
           "the response stream ended before its prelude was complete (HttpResponseStream.from writes it on the stream's first write(); a stream that only sees end(chunk) sends none)",
         );
       }
+      ended = true;
       res.end();
     },
     abort(reason) {
-      if (failed) return;
+      // An ended response is complete: the runtime's failure after it changes nothing the client gets.
+      if (failed || ended) return;
       failed = true;
       if (head === undefined) return options.fail(reason);
       // The head is out: the client sees the response cut short, as on Lambda.

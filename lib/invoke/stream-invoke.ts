@@ -17,6 +17,8 @@ export interface StreamTarget {
   write(chunk: Buffer, done: (error?: Error | null) => void): void;
   /** The handler ended the stream and every byte was taken. */
   end(): void;
+  /** Ends the answer after a failure of the target itself (when the target can). */
+  abort?(reason: string): void;
 }
 
 /** A streamed response as the runtime sends it: its content type and every byte written. */
@@ -138,15 +140,28 @@ export function invokeStreaming(
       clearTimeout(timer);
       resolve({ ...outcome, duration: performance.now() - started });
     };
+    let failing = false;
     const fail = (value: unknown, timedOut = false) => {
-      // The runtime ends a failed stream; nothing the handler writes later goes out.
-      if (!stream.destroyed) stream.destroy();
-      finish({
+      if (done) return;
+      const outcome: Outcome = {
         ok: false,
         error: timedOut ? timeoutError(requestId, settings.timeout) : ric4Failure(value, requestId),
         timedOut,
         duration: 0,
-      });
+      };
+      if (!timedOut && stream.writableEnded && !stream.destroyed && !stream.writableFinished) {
+        // The handler ended its stream before it failed: the runtime ends the already ended
+        // response, so every byte written goes out. The failure is reported once they did.
+        if (failing) return;
+        failing = true;
+        const settle = () => finish(outcome);
+        stream.once('finish', settle);
+        stream.once('close', settle);
+        return;
+      }
+      // The runtime ends a failed stream; nothing the handler writes later goes out.
+      if (!stream.destroyed) stream.destroy();
+      finish(outcome);
     };
     const succeed = () => finish({ ok: true, result: null, json: 'null', duration: 0 });
     const timer = setTimeout(() => fail(undefined, true), settings.timeout);
