@@ -67,6 +67,8 @@ interface Head {
 }
 
 const NUL_RUN = Buffer.alloc(PRELUDE_DELIMITER_LENGTH);
+/** The piece of a throttled write that goes out at once. */
+const THROTTLE_SLICE = 64 * 1024;
 
 /** Reads the JSON prelude into a head; a string says why it cannot be read. */
 function headOf(json: string): Head | string {
@@ -166,24 +168,36 @@ export function createStreamAnswer(res: ServerResponse, options: StreamAnswerOpt
       res.destroy();
       return done(new Error(`The response stream passed its ${STREAM_LIMIT}-byte limit.`));
     }
-    const release = () => {
-      if (!options.bandwidth || sent <= STREAM_FULL_SPEED_BYTES) return done();
+    const from = sent - chunk.length;
+    if (!options.bandwidth || sent <= STREAM_FULL_SPEED_BYTES) return writeThen(chunk, () => done());
+    // Past the first 6 MB, each slice goes out when its last byte is due at the streamed rate.
+    const fast = Math.max(0, STREAM_FULL_SPEED_BYTES - from);
+    let at = 0;
+    const next = () => {
+      if (at >= chunk.length || res.destroyed) return done();
+      const end = at < fast ? fast : Math.min(chunk.length, at + THROTTLE_SLICE);
+      const piece = chunk.subarray(at, end);
+      at = end;
+      const over = from + end - STREAM_FULL_SPEED_BYTES;
+      if (over <= 0) return writeThen(piece, next);
       if (throttleStart === 0) throttleStart = performance.now();
-      const due = throttleStart + ((sent - STREAM_FULL_SPEED_BYTES) * 1000) / STREAM_RATE;
-      const wait = due - performance.now();
-      if (wait <= 0) done();
-      else setTimeout(done, wait);
+      const wait = throttleStart + (over * 1000) / STREAM_RATE - performance.now();
+      if (wait <= 0) writeThen(piece, next);
+      else setTimeout(() => (res.destroyed ? done() : writeThen(piece, next)), wait);
     };
-    if (res.write(chunk)) release();
-    else {
-      const onDrain = () => {
-        res.off('close', onDrain);
-        res.off('drain', onDrain);
-        release();
-      };
-      res.once('drain', onDrain);
-      res.once('close', onDrain);
-    }
+    next();
+  };
+
+  /** Writes to the client, then calls `then` once it took the bytes (or went away). */
+  const writeThen = (piece: Buffer, then: () => void) => {
+    if (res.write(piece)) return then();
+    const onDrain = () => {
+      res.off('close', onDrain);
+      res.off('drain', onDrain);
+      then();
+    };
+    res.once('drain', onDrain);
+    res.once('close', onDrain);
   };
 
   const failHead = (reason: string) => {
