@@ -73,7 +73,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
 }
 
 function send(res: ServerResponse, answer: ApiAnswer): void {
-  if (res.headersSent) return;
+  if (res.headersSent) {
+    // A failure after a streamed answer began: the client sees it cut short rather than waiting.
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
   res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
   res.end(answer.body);
 }
@@ -259,14 +263,16 @@ export async function startInvokeApi(settings: InvokeApiSettings): Promise<Invok
         const what = request
           ? `${request.operation} ${request.functionName} ${request.invocationType}`
           : `${req.method} ${req.url}`;
+        // A client that went away before any answer (its body cut short) got no status.
+        const answered = res.headersSent;
         emit({
           level: 'info',
           code: 'INVOKE',
-          message: `${what} ${res.statusCode} ${ms} ms`,
+          message: `${what} ${answered ? res.statusCode : 'not answered: the client went away'} ${ms} ms`,
           requestId: id,
           method: req.method,
           path: req.url,
-          status: res.statusCode,
+          ...(answered ? { status: res.statusCode } : {}),
           durationMs: Number(ms),
         });
       },

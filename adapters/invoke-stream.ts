@@ -26,7 +26,8 @@ export class EventStreamAnswer {
 
   /** Sends bytes the function wrote; `false` when the client is behind (wait for `drain` on the response). */
   chunk(bytes: Uint8Array): boolean {
-    if (bytes.length === 0 || this.res.writableEnded) return true;
+    // A client that has gone takes every write at once: the function runs on to its end, as on Lambda.
+    if (bytes.length === 0 || this.res.writableEnded || this.res.destroyed) return true;
     this.head();
     return this.res.write(payloadChunk(bytes));
   }

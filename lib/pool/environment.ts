@@ -48,8 +48,9 @@ export interface Invocation {
   clientContext?: unknown;
   /**
    * Receives what the process writes to stdout and stderr from the start of this invocation
-   * until the next one starts (output still in the pipes when it completes arrives after it; with
-   * several invocations at once in one environment, what they write interleaves).
+   * until the next one starts after it completed (output still in the pipes when it completes
+   * arrives after it); with several invocations at once in one environment, each receives what
+   * all of them write meanwhile.
    */
   output?(chunk: Buffer): void;
 }
@@ -106,8 +107,10 @@ export class Environment {
   private stderrTail = '';
   private peakKB = 0;
   private frozen = false;
-  /** The `output` hook of the latest invocation. */
-  private output: ((chunk: Buffer) => void) | undefined;
+  /** The `output` hooks of the invocations running, and of those completed since the last one started. */
+  private readonly outputs = new Set<(chunk: Buffer) => void>();
+  /** The hooks of completed invocations, dropped when the next invocation starts. */
+  private readonly lingering = new Set<(chunk: Buffer) => void>();
   alive = true;
   /** Settles with the Init Duration, or the error that stopped initialization. */
   readonly ready: Promise<number | InvocationError>;
@@ -138,11 +141,11 @@ export class Environment {
       settings.write ?? ((chunk, fd) => (fd === 1 ? process.stdout : process.stderr).write(chunk));
     this.child.stdout?.on('data', (chunk: Buffer) => {
       write(chunk, 1);
-      this.output?.(chunk);
+      for (const output of this.outputs) output(chunk);
     });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       write(chunk, 2);
-      this.output?.(chunk);
+      for (const output of this.outputs) output(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString('latin1')).slice(-STDERR_TAIL);
     });
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
@@ -229,7 +232,7 @@ export class Environment {
     }
     const cold = this.initDuration;
     this.initDuration = undefined;
-    const { id } = invocation;
+    const { id, output } = invocation;
     return new Promise<InvokerOutcome>((resolve) => {
       // A managed instance reports its own timeouts; this one is then only a backstop.
       const limit = this.settings.timeout + (this.managed ? MANAGED_TIMEOUT_GRACE : 0);
@@ -249,10 +252,13 @@ export class Environment {
         timer,
         resolve: (outcome) => {
           if (cold !== undefined) outcome.initDuration = cold;
+          if (output !== undefined) this.lingering.add(output);
           resolve(outcome);
         },
       });
-      this.output = invocation.output;
+      for (const done of this.lingering) this.outputs.delete(done);
+      this.lingering.clear();
+      if (output !== undefined) this.outputs.add(output);
       this.thaw();
       const message: ToEnvironment = {
         type: 'invoke',

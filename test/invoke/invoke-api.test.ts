@@ -425,6 +425,59 @@ describe('the Invoke API over raw HTTP', () => {
     expect(res.headers['x-amzn-errortype']).toBe('InvalidRequestContentException');
   });
 
+  it('a client that goes away during InvokeWithResponseStream: the function runs on to its end, not into its timeout', async () => {
+    const parts = Array.from({ length: 20 }, (_, i) => `part ${i} `);
+    const requestId = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${server.invokeUrl}/2021-11-15/functions/streamer/response-streaming-invocations`,
+        {
+          method: 'POST',
+        },
+      );
+      req.on('response', (res) => {
+        res.once('data', () => {
+          resolve(String(res.headers['x-amzn-requestid']));
+          req.destroy();
+        });
+      });
+      req.on('error', () => {});
+      req.end(JSON.stringify({ parts }));
+      setTimeout(() => reject(new Error('no first chunk')), 10_000);
+    });
+    const report = () =>
+      log.find(
+        (entry) => entry.code === 'REPORT' && entry.message.includes(`REPORT RequestId: ${requestId}`),
+      );
+    await waitFor(() => report() !== undefined, 'the REPORT line');
+    const duration = Number(/Duration: ([\d.]+) ms/.exec(report()?.message ?? '')?.[1]);
+    // 20 writes 30 ms apart: well under the 3 s timeout the stuck stream ran into.
+    expect(duration).toBeLessThan(2500);
+    expect(log.some((entry) => entry.requestId === requestId && /timed out/.test(entry.message))).toBe(false);
+  });
+
+  it('a request whose body is cut short is logged as not answered, with no status', async () => {
+    const marker = `/2015-03-31/functions/worker/invocations?cut=${Date.now()}`;
+    await new Promise<void>((resolve) => {
+      const req = request(`${server.invokeUrl}${marker}`, {
+        method: 'POST',
+        headers: { 'content-length': 100 },
+      });
+      req.on('error', () => resolve());
+      req.write('{"a":');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    await waitFor(
+      () => log.some((entry) => entry.code === 'INVOKE' && entry.path === marker),
+      'the INVOKE line',
+    );
+    const line = log.find((entry) => entry.code === 'INVOKE' && entry.path === marker);
+    expect(line?.message).toContain('not answered: the client went away');
+    expect(line?.status).toBeUndefined();
+  });
+
   it('an invocation type Lambda does not know: 400 ValidationException', async () => {
     const res = await raw('/2015-03-31/functions/api/invocations', {
       headers: { 'x-amz-invocation-type': 'Later' },
