@@ -74,12 +74,13 @@ const CASES: Case[] = [
     // With nothing left to run, the runtime client's process exits and Lambda reports it at once;
     // one process cannot see that, so the invocation runs into the timeout.
     name: 'neverSettlesIdle',
-    timeout: 1000,
+    // Long enough for the runtime client's process to exit on a busy machine before the deadline.
+    timeout: 3000,
     differs: {
       ric: {
         error: ['Runtime.ExitError', 'RequestId: <id> Error: Runtime exited without providing a reason'],
       },
-      bridge: { error: ['Sandbox.Timedout', 'RequestId: <id> Error: Task timed out after 1.00 seconds'] },
+      bridge: { error: ['Sandbox.Timedout', 'RequestId: <id> Error: Task timed out after 3.00 seconds'] },
     },
   },
 ];
