@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
-import { isThenable, type Outcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import { ric4Failure, timeoutError } from './ric4.js';
 import { runInvocation } from './store.js';
 import { streamingHighWaterMark } from './streaming.js';
@@ -173,8 +173,13 @@ export function invokeStreaming(
     } catch (error) {
       return fail(error);
     }
-    if (!isThenable(returned)) return fail(new Error('Streaming does not support non-async handlers.'));
-    Promise.resolve(returned).then((value) => {
+    // The runtime's streaming check takes objects only: a callable thenable counts as non-async.
+    const thenable =
+      typeof returned === 'object' &&
+      returned !== null &&
+      typeof (returned as { then?: unknown }).then === 'function';
+    if (!thenable) return fail(new Error('Streaming does not support non-async handlers.'));
+    Promise.resolve(returned as PromiseLike<unknown>).then((value) => {
       if (done) return;
       if (value !== undefined) settings.warn('Streaming handlers ignore return values.');
       if (stream.writableFinished) return succeed();

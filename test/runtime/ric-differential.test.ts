@@ -62,6 +62,7 @@ const CASES: Case[] = [
   { name: 'invokeStore', events: [{}, {}] },
   { name: 'neverSettlesWithTimer', timeout: 1000 },
   { name: 'streamingNonAsync' },
+  { name: 'streamingCallableThenable' },
   { name: 'streamingBody' },
   { name: 'streamingContentType' },
   { name: 'streamingThrows' },
