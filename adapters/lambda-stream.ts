@@ -118,7 +118,7 @@ export function streamingHandler(settings: StreamingSettings): StreamingHttpHand
     try {
       app = await settings.listener();
     } catch (error) {
-      warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${messageOf(error)}`);
+      warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${describeThrown(error)}`);
       return answerPlain(stream, 500, 'Internal Server Error');
     }
     const request = format.requestFromEvent(event, settings.basePath);
@@ -132,8 +132,6 @@ export function streamingHandler(settings: StreamingSettings): StreamingHttpHand
   const mark = runtime?.streamifyResponse ?? streamifyResponse;
   return mark(handler) as StreamingHttpHandler;
 }
-
-const messageOf = describeThrown;
 
 function preludeFor(stream: ResponseStreamLike, prelude: HttpPrelude): void {
   const from = runtimeGlobal()?.HttpResponseStream?.from ?? HttpResponseStream.from;
@@ -240,7 +238,7 @@ function run(
     });
     stream.once('error', (error) => {
       if (settled || answering) return;
-      warn('STREAM_ERROR', `the response stream failed: ${messageOf(error)}`);
+      warn('STREAM_ERROR', `the response stream failed: ${describeThrown(error)}`);
       abandon(error instanceof Error ? error : new Error(String(error)));
     });
     socket.once('close', () => {
@@ -250,7 +248,7 @@ function run(
     });
 
     const fail = (error: unknown) => {
-      const message = messageOf(error);
+      const message = describeThrown(error);
       if (settled || answering || res.writableEnded) {
         warn('APP_ERROR', `the app failed after finishing its response: ${message}`);
         return;
