@@ -130,7 +130,7 @@ describe('serve(): freeze between invocations', () => {
     const { log, get } = await start({ handler: fixture('left-work.mjs'), concurrency: 1 });
     const first = (await (await get('/leave')).json()) as { pid: number };
     expect(await stoppedState(first.pid)).toBe('T');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 700));
     const resumedAt = Date.now();
     await get('/look');
     // Give the timer the turn it waited for, then read when it ran.
@@ -153,7 +153,7 @@ describe('serve(): freeze between invocations', () => {
     const { log, get } = await start({ handler: fixture('left-work.mjs'), concurrency: 1, freeze: false });
     const first = (await (await get('/leave')).json()) as { pid: number; now: number };
     expect(processState(first.pid)).not.toBe('T');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 700));
     const resumedAt = Date.now();
     const second = (await (await get('/look')).json()) as { ranAt: number };
     expect(second.ranAt).toBeGreaterThan(0);
