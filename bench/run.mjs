@@ -25,6 +25,9 @@ const SELF = 'lambda-bridge';
 const MEMORY_INVOCATIONS = 100_000;
 const MEMORY_LIMIT_BYTES = 5 * 1024 * 1024;
 
+/** Scenario 7 also imports the forward-only entry, printed beside the main one. */
+const FORWARD_ENTRY = { name: 'lambda-bridge/lambda (forward only)', modules: ['lambda-bridge/lambda'] };
+
 /** Modules imported for reference in scenario 7: what any HTTP adapter pulls in from Node. */
 const IMPORT_REFERENCES = [
   { name: 'node:http alone (reference)', modules: ['node:http'] },
@@ -296,7 +299,10 @@ function describeVerdict(verdict) {
 
 async function importScenario(options) {
   const subjects = [
-    ...ADAPTERS.map((a) => ({ name: a.name, modules: a.modules, adapter: true })),
+    ...ADAPTERS.flatMap((a) => {
+      const subject = { name: a.name, modules: a.modules, adapter: true };
+      return a.name === SELF ? [subject, { ...FORWARD_ENTRY, adapter: false }] : [subject];
+    }),
     ...IMPORT_REFERENCES.map((r) => ({ ...r, adapter: false })),
   ];
   const entries = new Map(
@@ -320,6 +326,7 @@ async function importScenario(options) {
     entry.minMs = entry.runs.length > 0 ? Math.min(...entry.runs) : undefined;
   }
   const self = entries.get(SELF);
+  const forwardOnly = entries.get(FORWARD_ENTRY.name);
   const http = entries.get(IMPORT_REFERENCES[0].name);
   // The peers of toLambda for Node apps (the fetch-only hono/aws-lambda loads no node:http at all).
   const nodePeers = new Set(adaptersFor('listener').map((a) => a.name));
@@ -342,6 +349,7 @@ async function importScenario(options) {
     verdict.ratioToFastestPeer = self.medianMs / fastest.medianMs;
     verdict.met = self.medianMs <= http.medianMs + over && self.medianMs < fastest.medianMs;
   }
+  if (forwardOnly.medianMs !== undefined) verdict.forwardOnlyMs = forwardOnly.medianMs;
   const rows = [...entries.values()].map((e) => [
     e.adapter,
     e.medianMs === undefined ? '-' : fixed2.format(e.medianMs),
@@ -356,7 +364,7 @@ async function importScenario(options) {
   const outcome =
     verdict.met === undefined
       ? 'not judged'
-      : `lambda-bridge ${fixed2.format(verdict.medianMs)} ms, node:http alone ${fixed2.format(verdict.httpMs)} ms, fastest peer ${verdict.fastestPeer} ${fixed2.format(verdict.fastestPeerMs)} ms: ${verdict.met ? 'met' : 'NOT met'}`;
+      : `lambda-bridge ${fixed2.format(verdict.medianMs)} ms (lambda-bridge/lambda ${verdict.forwardOnlyMs === undefined ? '-' : fixed2.format(verdict.forwardOnlyMs)} ms), node:http alone ${fixed2.format(verdict.httpMs)} ms, fastest peer ${verdict.fastestPeer} ${fixed2.format(verdict.fastestPeerMs)} ms: ${verdict.met ? 'met' : 'NOT met'}`;
   const lines = [
     `Scenario 7: ${IMPORT_SCENARIO.title}, ${options.importRuns} fresh processes each`,
     table(['adapter', 'median ms', 'min ms', 'ratio', 'check'], rows),

@@ -26,6 +26,9 @@ await Promise.all([
   build({ ...common, entryPoints: ['index.ts'], format: 'cjs', outfile: 'dist/cjs/index.js' }),
   build({ ...common, entryPoints: ['global.ts'], format: 'esm', outfile: 'dist/esm/global.js' }),
   build({ ...common, entryPoints: ['global.ts'], format: 'cjs', outfile: 'dist/cjs/global.js' }),
+  // The forward direction alone (`lambda-bridge/lambda`): no emulator, runtime model or dev server.
+  build({ ...common, entryPoints: ['lambda.ts'], format: 'esm', outfile: 'dist/esm/lambda.js' }),
+  build({ ...common, entryPoints: ['lambda.ts'], format: 'cjs', outfile: 'dist/cjs/lambda.js' }),
   // The dev server is ESM-only; its environment process's script sits beside it (lib/pool/here.ts finds it there).
   build({ ...common, entryPoints: ['adapters/serve.ts'], format: 'esm', outfile: 'dist/esm/serve.js' }),
   build({ ...common, entryPoints: ['adapters/cli.ts'], format: 'esm', outfile: 'dist/esm/cli.js' }),

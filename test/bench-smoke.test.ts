@@ -86,6 +86,10 @@ describe('the benchmark, smoke run', () => {
       const self = section?.adapters?.find((e) => e.adapter === 'lambda-bridge');
       expect(self, `scenario ${id}`).toMatchObject({ correct: true });
     }
+    const forwardOnly = report.sections.scenario7?.adapters?.find(
+      (e) => e.adapter === 'lambda-bridge/lambda (forward only)',
+    );
+    expect(forwardOnly).toMatchObject({ correct: true });
     for (const [id, peer] of FRAMEWORKS) {
       const section = report.sections[`scenario${id}`];
       expect(section?.adapters?.map((e) => e.adapter)).toEqual(['lambda-bridge', peer]);

@@ -58,7 +58,7 @@ const userProject = {
       types: ['node'],
       noEmit: true,
     },
-    files: ['app.mts', 'server.cts', 'types.cts', 'wrong.mts'],
+    files: ['app.mts', 'server.cts', 'types.cts', 'wrong.mts', 'forward.mts', 'forward.cts'],
   },
   'app.mts': `import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAlbEvent, createContext, toLambda, toListener } from 'lambda-bridge';
@@ -81,6 +81,27 @@ export async function start(): Promise<string> {
 export const handler: ALBHandlerLike = toLambda((_req, res) => res.end());
 `,
   'types.cts': `export { toLambda, type AlbHandler as ALBHandlerLike } from 'lambda-bridge';
+`,
+  'forward.mts': `import type { ALBEvent, ALBResult } from 'aws-lambda';
+import {
+  type AlbHandler,
+  getInvocation,
+  InvalidOptionError,
+  LambdaBridgeError,
+  type ToLambdaOptions,
+  toLambda,
+} from 'lambda-bridge/lambda';
+
+const options: ToLambdaOptions = { binary: ['image/*'], singleSetCookie: 'fail' };
+export const handler: AlbHandler = toLambda((req, res) => res.end(getInvocation(req)?.event.path), options);
+export const answer = async (event: ALBEvent): Promise<ALBResult> => handler(event);
+export const coded = (error: unknown): string | undefined =>
+  error instanceof LambdaBridgeError || error instanceof InvalidOptionError ? error.code : undefined;
+`,
+  'forward.cts': `import { toLambda, type HttpHandler } from 'lambda-bridge/lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+
+export const handler: HttpHandler<APIGatewayProxyEventV2> = toLambda<APIGatewayProxyEventV2>((_req, res) => res.end());
 `,
   'wrong.mts': `import { createAlbEvent, toLambda, toListener } from 'lambda-bridge';
 
@@ -185,6 +206,20 @@ serve({ handler: './handler.cjs', port: 0, log: () => {} }).then(async (server) 
       "require.resolve('lambda-bridge')",
     ),
   );
+  writeFileSync(
+    join(project, 'forward.mjs'),
+    consumer(
+      "import { toLambda, getInvocation, defaultIsBinary } from 'lambda-bridge/lambda';",
+      "import.meta.resolve('lambda-bridge/lambda')",
+    ),
+  );
+  writeFileSync(
+    join(project, 'forward.cjs'),
+    consumer(
+      "const { toLambda, getInvocation, defaultIsBinary } = require('lambda-bridge/lambda');",
+      "require.resolve('lambda-bridge/lambda')",
+    ),
+  );
 }, 60_000);
 
 afterAll(() => {
@@ -204,6 +239,10 @@ describe('the packed package', () => {
         'dist/cjs/index.js',
         'dist/cjs/index.d.ts',
         'dist/cjs/package.json',
+        'dist/esm/lambda.js',
+        'dist/esm/lambda.d.ts',
+        'dist/cjs/lambda.js',
+        'dist/cjs/lambda.d.ts',
       ]),
     );
     expect(files.filter((path) => /^(test|examples)\//.test(path))).toEqual([]);
@@ -227,6 +266,55 @@ describe('the packed package', () => {
     });
     expect(output.arity).toBeLessThanOrEqual(2);
   });
+
+  it.each([
+    ['import', 'forward.mjs', /\/node_modules\/lambda-bridge\/dist\/esm\/lambda\.js$/],
+    ['require', 'forward.cjs', /[/\\]node_modules[/\\]lambda-bridge[/\\]dist[/\\]cjs[/\\]lambda\.js$/],
+  ])('lambda-bridge/lambda answers an ALB event with %s', { timeout: 60_000 }, async (_how, file, path) => {
+    const output = JSON.parse(await exec(process.execPath, [file], project));
+    expect(output).toEqual({ ...expected, resolved: expect.stringMatching(path) });
+    expect(output.arity).toBeLessThanOrEqual(2);
+  });
+
+  it.each([
+    ['import', "import('lambda-bridge/lambda').then((m) => console.log(JSON.stringify(Object.keys(m))))"],
+    ['require', "console.log(JSON.stringify(Object.keys(require('lambda-bridge/lambda'))))"],
+  ])(
+    'lambda-bridge/lambda carries the forward direction alone (%s)',
+    { timeout: 60_000 },
+    async (how, code) => {
+      const names: string[] = JSON.parse(
+        await exec(
+          process.execPath,
+          [how === 'import' ? '--input-type=module' : '--input-type=commonjs', '-e', code],
+          project,
+        ),
+      );
+      expect(names).toEqual(
+        expect.arrayContaining(['toLambda', 'getInvocation', 'fromFetch', 'LambdaBridgeError']),
+      );
+      for (const reverse of [
+        'toListener',
+        'toExpress',
+        'toKoa',
+        'toFetch',
+        'createAlbEvent',
+        'invokeHandler',
+        'createContext',
+      ]) {
+        expect(names).not.toContain(reverse);
+      }
+      const bundle = readFileSync(
+        join(project, 'node_modules/lambda-bridge/dist', how === 'import' ? 'esm' : 'cjs', 'lambda.js'),
+        'utf8',
+      );
+      // Neither the emulator, the runtime client models nor the dev server are in the file.
+      expect(bundle).not.toMatch(
+        /lib\/emulate\.ts|lib\/invoke\/ric[34]\.ts|lib\/pool\/|adapters\/(node|koa|fetch|serve)\.ts/,
+      );
+      expect(bundle).toMatch(/adapters\/lambda\.ts/);
+    },
+  );
 
   it('carries its license and links', () => {
     const installed = join(project, 'node_modules/lambda-bridge');
