@@ -5,18 +5,16 @@ export { toFetch } from './adapters/fetch.js';
 export { type KoaContextLike, toKoa } from './adapters/koa.js';
 export { toExpress, toListener } from './adapters/node.js';
 export * from './lambda.js';
+export { ALB_REQUEST_LIMIT, type FormatName, REASON_HEADER } from './lib/emulate.js';
+export type { AlbEmulatorOptions } from './lib/emulate-options.js';
 export {
-  ALB_REQUEST_LIMIT,
-  type AlbEmulatorOptions,
   createAlbEvent,
   createApiGatewayEvent,
   createEdgeEvent,
   createHealthCheckEvent,
   createLatticeEvent,
   type EventRequest,
-  type FormatName,
-  REASON_HEADER,
-} from './lib/emulate.js';
+} from './lib/events.js';
 export { type ContextOptions, createContext, type NodeRuntime } from './lib/invoke/context.js';
 export { type AwsLambdaGlobal, installAwsLambdaGlobal } from './lib/invoke/global.js';
 export {

@@ -1,10 +1,5 @@
-import {
-  type AlbEmulatorOptions,
-  type BodyReading,
-  createEmulator,
-  type HostAnswer,
-  type HostRequest,
-} from '../lib/emulate.js';
+import { type BodyReading, createEmulator, type HostAnswer, type HostRequest } from '../lib/emulate.js';
+import type { AlbEmulatorOptions } from '../lib/emulate-options.js';
 import { describeThrown } from '../lib/errors.js';
 import type { FormatName } from '../lib/formats/reverse.js';
 import type { FormatHandler } from '../lib/formats/typed.js';

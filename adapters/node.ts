@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AlbEmulatorOptions, createAlbEmulator } from '../lib/emulate.js';
+import { createAlbEmulator } from '../lib/emulate.js';
+import type { AlbEmulatorOptions } from '../lib/emulate-options.js';
 import { describeThrown } from '../lib/errors.js';
 import type { FormatName } from '../lib/formats/reverse.js';
 import type { FormatHandler } from '../lib/formats/typed.js';

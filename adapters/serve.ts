@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type AlbEmulatorOptions, createAlbFrontEnd } from '../lib/emulate.js';
+import { createAlbFrontEnd } from '../lib/emulate.js';
+import type { AlbEmulatorOptions } from '../lib/emulate-options.js';
 import type { NodeRuntime } from '../lib/invoke/context.js';
 import type { InvocationError } from '../lib/invoke/invoke.js';
 import type { LogHook } from '../lib/log.js';

@@ -1,89 +1,24 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type {
-  ALBEvent,
-  APIGatewayProxyEvent,
-  APIGatewayProxyEventV2,
-  CloudFrontRequestEvent,
-} from 'aws-lambda';
+import type { ALBEvent } from 'aws-lambda';
 import { randomUUID } from './builtin.js';
+import { type AlbEmulatorOptions, type EmulatorSettings, settingsOf } from './emulate-options.js';
 import { describe, InvalidOptionError } from './errors.js';
+import { splitUrl } from './events.js';
 import { finalizeResponse } from './finalize.js';
 import { newTraceId } from './formats/alb-reverse.js';
 import { stripBasePath } from './formats/fields.js';
-import type { LatticeEventV1, LatticeEventV2 } from './formats/lattice.js';
-import {
-  ALB_REQUEST_LIMIT,
-  FORMAT_NAMES,
-  type FormatName,
-  type ReverseFormat,
-  type ReverseSettings,
-  reverseFormat,
-} from './formats/reverse.js';
+import { ALB_REQUEST_LIMIT, type FormatName } from './formats/reverse.js';
 import { hasInvalidValueChar } from './headers.js';
 import type { HttpRequest, HttpResponse } from './http.js';
-import { type ContextOptions, checkContextOptions, type NodeRuntime } from './invoke/context.js';
 import { handlerInvoker, type InvokerOutcome, STREAMING_NOT_SUPPORTED } from './invoke/handler.js';
 import type { LambdaHandler, Outcome } from './invoke/invoke.js';
 import type { StreamTarget } from './invoke/stream-invoke.js';
 import { isStreamingHandler, type StreamingHandler } from './invoke/streaming.js';
-import { type LogHook, safeLog, stderrWarnings } from './log.js';
+import { safeLog } from './log.js';
 import { createStreamAnswer, formatStreams, type StreamAnswer, streamingRefusal } from './stream-answer.js';
 
 export { ALB_REQUEST_LIMIT, type FormatName };
-
-export interface AlbEmulatorOptions extends ContextOptions {
-  /**
-   * The service in front of the handler: an Application Load Balancer, API Gateway REST
-   * (payload 1.0), an HTTP API (payload 2.0), a function URL (payload 2.0 on a
-   * `*.lambda-url.<region>.on.aws` domain), a VPC Lattice target group (event structure V1 or
-   * V2), or a CloudFront distribution with a Lambda@Edge viewer-request or origin-request trigger.
-   * @default 'alb'
-   */
-  format?: FormatName;
-  /** The API Gateway stage in the event. @default 'prod' for apigw-v1, '$default' otherwise */
-  stage?: string;
-  /**
-   * The target group attribute `lambda.multi_value_headers.enabled`: the event carries
-   * `multiValueHeaders` and `multiValueQueryStringParameters`, and the result must use
-   * `multiValueHeaders`.
-   * @default false
-   */
-  multiValueHeaders?: boolean;
-  /** @default `arn:aws:elasticloadbalancing:<region>:<accountId>:targetgroup/<functionName>/0123456789abcdef` */
-  targetGroupArn?: string;
-  /**
-   * Reject with 502 every result a real ALB rejects. When `false`, results that can be read
-   * (a numeric-string status, non-string header values, the other mode's header field, `null`
-   * fields) are served with a warning.
-   * @default true
-   */
-  strict?: boolean;
-  /** A path prefix removed from `event.path` (the ALB itself sends the full path). @default none */
-  stripPrefix?: string;
-  /**
-   * Whether an answer the emulated ALB generates (502 and the other error pages) carries the
-   * reason in an `x-lambda-bridge-reason` header. The body is always the ALB's own page.
-   * @default true
-   */
-  diagnostics?: boolean;
-  /**
-   * The runtime whose handler rules and context apply: `'nodejs24.x'` (runtime interface client 4:
-   * no callbacks, no `context.succeed`), or `'nodejs22.x'`/`'nodejs20.x'` (client 3).
-   * @default 'nodejs24.x'
-   */
-  runtime?: NodeRuntime;
-  /** Send `START`, `END` and `REPORT` lines for every invocation to the log hook. @default false */
-  logInvocations?: boolean;
-  /** Receives warnings, 502 reasons and (with `logInvocations`) invocation lines. @default warnings on stderr */
-  log?: LogHook;
-  /**
-   * For a streaming handler behind a function URL or API Gateway REST: send the response at
-   * 2 MB/s past its first 6 MB, as Lambda does. Off, it goes as fast as the client reads.
-   * @default false
-   */
-  streamBandwidth?: boolean;
-}
 
 /** What an adapter knows about the request beyond the Node objects. */
 export interface RequestHints {
@@ -93,138 +28,7 @@ export interface RequestHints {
   rawBody?: unknown;
 }
 
-/** The request as a test builds it for `createAlbEvent`. */
-export interface EventRequest {
-  /** @default 'GET' */
-  method?: string;
-  /** Path and query, as sent: `/orders?id=7`. @default '/' */
-  url?: string;
-  /** An object, or a flat `[name, value, …]` list that may repeat names. @default {} */
-  headers?: Record<string, string | readonly string[]> | readonly string[];
-  /** @default empty */
-  body?: string | Uint8Array;
-  /** The client address the ALB appends to `x-forwarded-for`. @default '127.0.0.1' */
-  remoteAddress?: string;
-  /** The listener protocol. @default 'http' */
-  protocol?: 'http' | 'https';
-  /** The listener port. @default 80 for http, 443 for https */
-  port?: number;
-}
-
 export const REASON_HEADER = 'x-lambda-bridge-reason';
-
-interface Settings {
-  format: ReverseFormat;
-  strict: boolean;
-  stripPrefix: string | undefined;
-  diagnostics: boolean;
-  runtime: NodeRuntime;
-  timeout: number;
-  logInvocations: boolean;
-  log: LogHook;
-  context: ContextOptions;
-  streamBandwidth: boolean;
-}
-
-function checkOptions(options: AlbEmulatorOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(`Options must be an object; got ${describe(options)}.`);
-  }
-  checkContextOptions(options);
-  for (const name of [
-    'multiValueHeaders',
-    'strict',
-    'diagnostics',
-    'logInvocations',
-    'streamBandwidth',
-  ] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
-      throw new InvalidOptionError(
-        `The "${name}" option is true or false; it got ${describe(options[name])}.`,
-      );
-    }
-  }
-  if (
-    options.stripPrefix !== undefined &&
-    (typeof options.stripPrefix !== 'string' || !options.stripPrefix.startsWith('/'))
-  ) {
-    throw new InvalidOptionError(
-      `The "stripPrefix" option is a path that starts with "/"; it got ${describe(options.stripPrefix)}.`,
-    );
-  }
-  if (
-    options.targetGroupArn !== undefined &&
-    (typeof options.targetGroupArn !== 'string' || !options.targetGroupArn.startsWith('arn:'))
-  ) {
-    throw new InvalidOptionError(
-      `The "targetGroupArn" option is an ARN; it got ${describe(options.targetGroupArn)}.`,
-    );
-  }
-  if (options.log !== undefined && typeof options.log !== 'function') {
-    throw new InvalidOptionError(
-      `The "log" option is a function (entry) => void; it got ${describe(options.log)}.`,
-    );
-  }
-  if (options.format !== undefined && !FORMAT_NAMES.includes(options.format)) {
-    throw new InvalidOptionError(
-      `The "format" option is one of ${FORMAT_NAMES.map((n) => `'${n}'`).join(', ')}; it got ${describe(options.format)}.`,
-    );
-  }
-  if (
-    options.stage !== undefined &&
-    (typeof options.stage !== 'string' || !/^[\w$-]+$/.test(options.stage))
-  ) {
-    throw new InvalidOptionError(
-      `The "stage" option is a stage name such as "prod"; it got ${describe(options.stage)}.`,
-    );
-  }
-}
-
-function reverseSettings(options: AlbEmulatorOptions): ReverseSettings {
-  const region = options.region ?? 'us-east-1';
-  const accountId = options.accountId ?? '123456789012';
-  const name = (options.functionName ?? 'local-function').slice(0, 32);
-  return {
-    multiValue: options.multiValueHeaders === true,
-    strict: options.strict !== false,
-    targetGroupArn:
-      options.targetGroupArn ??
-      `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/${name}/0123456789abcdef`,
-    region,
-    accountId,
-    stage: options.stage,
-  };
-}
-
-function settingsOf(options: AlbEmulatorOptions): Settings {
-  checkOptions(options);
-  return {
-    format: reverseFormat(options.format ?? 'alb', reverseSettings(options)),
-    strict: options.strict !== false,
-    stripPrefix: options.stripPrefix?.replace(/\/+$/, ''),
-    diagnostics: options.diagnostics !== false,
-    runtime: options.runtime ?? 'nodejs24.x',
-    timeout: options.timeout ?? 3000,
-    logInvocations: options.logInvocations === true,
-    log: options.log ?? stderrWarnings,
-    streamBandwidth: options.streamBandwidth === true,
-    context: {
-      functionName: options.functionName,
-      functionVersion: options.functionVersion,
-      memorySize: options.memorySize,
-      region: options.region,
-      accountId: options.accountId,
-      timeout: options.timeout,
-      runtime: options.runtime ?? 'nodejs24.x',
-      tenantId: options.tenantId,
-    },
-  };
-}
-
-function splitUrl(url: string): [string, string] {
-  const q = url.indexOf('?');
-  return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
-}
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -262,166 +66,6 @@ function targetPath(url: string): string {
 
 function peerAddress(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-function requestFromInit(request: EventRequest, settings: Settings, defaultHost?: string): HttpRequest {
-  const [path, rawQuery] = splitUrl(request.url ?? '/');
-  const given = request.headers ?? {};
-  const headers: string[] = [];
-  if (Array.isArray(given)) {
-    for (let i = 0; i + 1 < given.length; i += 2)
-      headers.push(String(given[i]).toLowerCase(), String(given[i + 1]));
-  } else {
-    for (const [name, value] of Object.entries(given as Record<string, string | readonly string[]>)) {
-      for (const item of typeof value === 'string' ? [value] : value) headers.push(name.toLowerCase(), item);
-    }
-  }
-  // Every client sends Host and an ALB passes it on; without one, Express's req.hostname is undefined.
-  if (defaultHost !== undefined && !headers.some((name, i) => i % 2 === 0 && name === 'host')) {
-    headers.unshift('host', defaultHost);
-  }
-  const body =
-    request.body === undefined
-      ? Buffer.alloc(0)
-      : typeof request.body === 'string'
-        ? Buffer.from(request.body, 'utf8')
-        : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
-  const http: HttpRequest = {
-    method: (request.method ?? 'GET').toUpperCase(),
-    path: stripBasePath(path || '/', settings.stripPrefix),
-    rawQuery,
-    headers,
-    body,
-    remoteAddress: request.remoteAddress ?? '127.0.0.1',
-    remotePort: undefined,
-    protocol: request.protocol ?? 'http',
-    port: request.port,
-  };
-  http.headers = settings.format.forwardHeaders(http, newTraceId());
-  return http;
-}
-
-/**
- * Builds the exact event the middleware would pass to the handler for a request, ALB headers
- * (`x-forwarded-*`, a fresh `x-amzn-trace-id`) included. Without a `host` header, the event has
- * `host: localhost`, as every client sends one.
- *
- * @example
- * const event = createAlbEvent({ method: 'POST', url: '/orders?id=7', headers: { 'content-type': 'application/json' }, body: '{}' });
- * const result = await handler(event, createContext());
- */
-export function createAlbEvent(request: EventRequest = {}, options: AlbEmulatorOptions = {}): ALBEvent {
-  checkOptions(options);
-  const settings = settingsOf({ ...options, format: 'alb' });
-  return settings.format.eventFromRequest(
-    requestFromInit(request, settings, 'localhost'),
-    randomUUID(),
-    Date.now(),
-  ) as ALBEvent;
-}
-
-/**
- * Builds the event API Gateway (`format: 'apigw-v1'`), an HTTP API (`'apigw-v2'`, the default)
- * or a function URL (`'function-url'`) would pass for a request, as the middleware does.
- *
- * @example
- * const event = createApiGatewayEvent({ url: '/orders?id=7' }, { format: 'apigw-v1' });
- */
-export function createApiGatewayEvent<F extends 'apigw-v1' | 'apigw-v2' | 'function-url' = 'apigw-v2'>(
-  request: EventRequest = {},
-  options: AlbEmulatorOptions & { format?: F } = {},
-): F extends 'apigw-v1' ? APIGatewayProxyEvent : APIGatewayProxyEventV2 {
-  checkOptions(options);
-  const format = options.format ?? 'apigw-v2';
-  if (format === ('alb' as string)) {
-    throw new InvalidOptionError(
-      'createApiGatewayEvent builds API Gateway and function URL events; use createAlbEvent for an ALB.',
-    );
-  }
-  const settings = settingsOf({ ...options, format });
-  return settings.format.eventFromRequest(
-    requestFromInit(request, settings),
-    randomUUID(),
-    Date.now(),
-  ) as never;
-}
-
-/**
- * Builds the event a VPC Lattice target group sends for a request, in event structure V2 (the
- * default here) or V1 (`format: 'lattice-v1'`), as the middleware does.
- *
- * @example
- * const event = createLatticeEvent({ url: '/orders?id=7' }, { format: 'lattice-v1' });
- */
-export function createLatticeEvent<F extends 'lattice-v1' | 'lattice-v2' = 'lattice-v2'>(
-  request: EventRequest = {},
-  options: AlbEmulatorOptions & { format?: F } = {},
-): F extends 'lattice-v1' ? LatticeEventV1 : LatticeEventV2 {
-  return builtEvent(
-    request,
-    options,
-    ['lattice-v1', 'lattice-v2'],
-    'lattice-v2',
-    'createLatticeEvent',
-  ) as never;
-}
-
-/**
- * Builds the event a Lambda@Edge trigger receives for a request: viewer request (the default)
- * or origin request (`format: 'edge-origin-request'`), with "include body" on.
- *
- * @example
- * const event = createEdgeEvent({ method: 'POST', url: '/form', body: 'a=1' });
- */
-export function createEdgeEvent(
-  request: EventRequest = {},
-  options: AlbEmulatorOptions & { format?: 'edge-viewer-request' | 'edge-origin-request' } = {},
-): CloudFrontRequestEvent {
-  return builtEvent(
-    request,
-    options,
-    ['edge-viewer-request', 'edge-origin-request'],
-    'edge-viewer-request',
-    'createEdgeEvent',
-  ) as CloudFrontRequestEvent;
-}
-
-function builtEvent(
-  request: EventRequest,
-  options: AlbEmulatorOptions,
-  formats: readonly FormatName[],
-  fallback: FormatName,
-  builder: string,
-): unknown {
-  checkOptions(options);
-  const format = options.format ?? fallback;
-  if (!formats.includes(format)) {
-    throw new InvalidOptionError(
-      `${builder} builds ${formats.map((n) => `'${n}'`).join(' and ')} events; it got format ${describe(format)}. Use the builder of that service.`,
-    );
-  }
-  const settings = settingsOf({ ...options, format });
-  return settings.format.eventFromRequest(requestFromInit(request, settings), randomUUID(), Date.now());
-}
-
-/** The health-check event a target group sends (contract 1.6), in the options' header mode. */
-export function createHealthCheckEvent(options: AlbEmulatorOptions = {}): ALBEvent {
-  const target = reverseSettings(options);
-  settingsOf(options);
-  const base = {
-    requestContext: { elb: { targetGroupArn: target.targetGroupArn } },
-    httpMethod: 'GET',
-    path: '/',
-    body: '',
-    isBase64Encoded: false,
-  };
-  return target.multiValue
-    ? {
-        ...base,
-        multiValueQueryStringParameters: {},
-        multiValueHeaders: { 'user-agent': ['ELB-HealthChecker/2.0'] },
-      }
-    : { ...base, queryStringParameters: {}, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } };
 }
 
 export type BodyReading = Buffer | 'too-large' | 'consumed' | 'aborted';
@@ -666,7 +310,7 @@ function nodeHosted(emulate: HostEmulator): AlbEmulator {
   };
 }
 
-function frontEnd(invoker: Invoker, s: Settings): HostEmulator {
+function frontEnd(invoker: Invoker, s: EmulatorSettings): HostEmulator {
   const format = s.format;
   const version = s.context.functionVersion ?? '$LATEST';
   const memory = s.context.memorySize ?? 128;

@@ -8,7 +8,7 @@ import express from 'express';
 import serverless from 'serverless-http';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type AppSource, toLambda } from '../../adapters/lambda.js';
-import { createAlbEvent, createApiGatewayEvent } from '../../lib/emulate.js';
+import { createAlbEvent, createApiGatewayEvent } from '../../lib/events.js';
 import { createContext } from '../../lib/invoke/context.js';
 import { png } from '../fixtures/png.js';
 

@@ -6,8 +6,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toLambda } from '../../adapters/lambda.js';
 import { toListener } from '../../adapters/node.js';
-import { createApiGatewayEvent } from '../../lib/emulate.js';
 import { InvalidOptionError } from '../../lib/errors.js';
+import { createApiGatewayEvent } from '../../lib/events.js';
 import type { LogEntry } from '../../lib/log.js';
 import { loose } from './support.js';
 
@@ -243,6 +243,14 @@ describe('payload 1.0 query decoding', () => {
 });
 
 describe('createApiGatewayEvent', () => {
+  it('refuses the formats of other services by name, as the other builders do', () => {
+    for (const format of ['alb', 'lattice-v2', 'edge-viewer-request'] as const) {
+      expect(() => createApiGatewayEvent({}, { format: format as never })).toThrow(
+        /createApiGatewayEvent builds 'apigw-v1' and 'apigw-v2' and 'function-url' events/,
+      );
+    }
+  });
+
   it('builds the events the middleware passes, for each format', () => {
     const v1 = createApiGatewayEvent({ url: '/a?b=c%20d' }, { format: 'apigw-v1', stage: 'dev' });
     expect(v1.queryStringParameters).toEqual({ b: 'c d' });

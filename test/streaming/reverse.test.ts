@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toFetch } from '../../adapters/fetch.js';
 import { toKoa } from '../../adapters/koa.js';
 import { toExpress, toListener } from '../../adapters/node.js';
-import type { AlbEmulatorOptions } from '../../lib/emulate.js';
+import type { AlbEmulatorOptions } from '../../lib/emulate-options.js';
 import { invokeHandler } from '../../lib/invoke/handler.js';
 import {
   HANDLER_STREAMING,
