@@ -4,6 +4,7 @@ import { isThenable } from '../invoke/invoke.js';
 import { createRequest } from '../node/request.js';
 import { createResponse, dropResponse } from '../node/response.js';
 import { BridgeSocket } from '../node/socket.js';
+import { clearDeadline, type Deadline, startDeadline } from '../timers.js';
 import { type Dispatch, errorMessage, failed, OVERFLOWED, plain, timedOut } from './dispatch.js';
 import { attachInvocation } from './invocation.js';
 
@@ -19,7 +20,7 @@ export function nodeDispatch(app: RequestListener): Dispatch {
     new Promise<HttpResponse>((resolve) => {
       const { request, wait, warn, limit } = exchange;
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Deadline | undefined;
       const socket = new BridgeSocket(
         request.remoteAddress,
         request.remotePort,
@@ -32,7 +33,7 @@ export function nodeDispatch(app: RequestListener): Dispatch {
       const settle = (response: HttpResponse) => {
         if (settled) return;
         settled = true;
-        if (timer !== undefined) clearTimeout(timer);
+        if (timer !== undefined) clearDeadline(timer);
         resolve(response);
       };
       const fail = (error: unknown) => {
@@ -80,11 +81,11 @@ export function nodeDispatch(app: RequestListener): Dispatch {
       }
       // A response the app ended synchronously needs no deadline: no timer is armed for it.
       if (wait !== undefined && !settled && !res.writableEnded) {
-        timer = setTimeout(() => {
+        timer = startDeadline(wait, () => {
           if (settled) return;
           settle(timedOut(exchange));
           abandon();
-        }, wait);
+        });
       }
     });
 }

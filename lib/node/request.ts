@@ -10,15 +10,17 @@ import type { BridgeSocket } from './socket.js';
  * `IncomingMessage.prototype`'s lazy `headers` and `headersDistinct` getters read. Setting it lets
  * Node fold both on first use, exactly as it does for a parsed request, with no per-request
  * property definition; the getters live on Node's prototype, so they survive a framework swapping
- * the request's prototype (Express does). `undefined` on a Node without it.
+ * the request's prototype (Express does). Found on the first request built (`null` until then),
+ * not at import; `undefined` on a Node without it.
  */
-const HEADERS_COUNT: symbol | undefined = (() => {
-  const probe = new IncomingMessage(null as unknown as Socket);
-  const symbol = Object.getOwnPropertySymbols(probe).find((s) => s.description === 'kHeadersCount');
-  return symbol !== undefined && (probe as unknown as Record<symbol, unknown>)[symbol] === 0
+let headersCount: symbol | undefined | null = null;
+
+function findHeadersCount(fresh: IncomingMessage): symbol | undefined {
+  const symbol = Object.getOwnPropertySymbols(fresh).find((s) => s.description === 'kHeadersCount');
+  return symbol !== undefined && (fresh as unknown as Record<symbol, unknown>)[symbol] === 0
     ? symbol
     : undefined;
-})();
+}
 
 function distinctHeaders(raw: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -34,15 +36,16 @@ function distinctHeaders(raw: readonly string[]): Record<string, string[]> {
  */
 export function createRequest(request: HttpRequest, socket: BridgeSocket): IncomingMessage {
   const req = new IncomingMessage(socket as unknown as Socket);
+  if (headersCount === null) headersCount = findHeadersCount(req);
   req.method = request.method;
   req.url = request.rawQuery === '' ? request.path : `${request.path}?${request.rawQuery}`;
   req.httpVersion = '1.1';
   req.httpVersionMajor = 1;
   req.httpVersionMinor = 1;
   req.rawHeaders = request.headers;
-  if (HEADERS_COUNT !== undefined) {
+  if (headersCount !== undefined) {
     // `headers` and `headersDistinct` are built by Node's own getters, on first use.
-    (req as unknown as Record<symbol, number>)[HEADERS_COUNT] = request.headers.length;
+    (req as unknown as Record<symbol, number>)[headersCount] = request.headers.length;
   } else {
     // Node's setters store them where its getters read them.
     req.headers = foldHeaders(request.headers);
