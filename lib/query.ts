@@ -4,9 +4,17 @@ const UNSAFE_IN_PATH = /[\x00-\x20\x7f#?]|[^\x00-\x7f]/;
 const UNSAFE_IN_KEY = /[\x00-\x20\x7f#&=]|[^\x00-\x7f]/;
 const UNSAFE_IN_VALUE = /[\x00-\x20\x7f#&]|[^\x00-\x7f]/;
 
-const GLOBAL = new Map(
-  [UNSAFE_IN_PATH, UNSAFE_IN_KEY, UNSAFE_IN_VALUE].map((re) => [re, new RegExp(re.source, 'gu')]),
-);
+// Their global forms, for the rare text that needs encoding; made on first use, since compiling a
+// pattern with the `u` flag costs a tenth of a millisecond of the import.
+const GLOBAL = new Map<RegExp, RegExp>();
+function globalForm(unsafe: RegExp): RegExp {
+  let global = GLOBAL.get(unsafe);
+  if (global === undefined) {
+    global = new RegExp(unsafe.source, 'gu');
+    GLOBAL.set(unsafe, global);
+  }
+  return global;
+}
 
 /** The same sets as tables by char code below 128 (1: unsafe), for the check every request makes. */
 function unsafeTable(delimiters: string): Uint8Array {
@@ -30,7 +38,7 @@ function hasUnsafe(text: string, table: Uint8Array): boolean {
 }
 
 function percentEncodeMatches(text: string, unsafe: RegExp): string {
-  return text.replace(GLOBAL.get(unsafe) as RegExp, (ch) => {
+  return text.replace(globalForm(unsafe), (ch) => {
     let out = '';
     for (const byte of Buffer.from(ch, 'utf8'))
       out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;

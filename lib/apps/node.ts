@@ -67,12 +67,12 @@ export function nodeDispatch(app: RequestListener): Dispatch {
         settle(OVERFLOWED);
         socket.destroy();
       });
-      socket.once('close', () => {
+      socket.onClose = () => {
         if (settled) return;
         warn('APP_CLOSED', 'answered 502: the app closed the connection without finishing its response.');
         settle(plain(502, 'Bad Gateway'));
         dropResponse(res);
-      });
+      };
       try {
         const returned = app(req, res);
         if (isThenable(returned)) returned.then(undefined, fail);
