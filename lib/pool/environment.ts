@@ -368,9 +368,8 @@ export class Environment {
         ...(done.streamed ? { streamed: true } : {}),
       };
       if (message.pending.length > 0) call.leftWork?.(message.pending);
-      // Frozen before the answer goes out: nothing the handler left behind runs meanwhile. A
-      // streamed response is complete by now: its last chunk was acknowledged before 'done'.
-      if (this.settings.freeze && this.calls.size === 1) this.freezeNow();
+      // The pool freezes it (`idle`) before the answer goes out, unless the next invocation
+      // takes it at once.
       this.finish(
         call,
         done.ok
@@ -458,6 +457,17 @@ export class Environment {
     }));
     this.kill();
     this.onStop(this, reason);
+  }
+
+  /**
+   * Called by the pool when no invocation takes the environment after one ended: it is frozen
+   * (with `freeze`), so that nothing the handler left behind runs until the next invocation. One
+   * handed straight to a waiting invocation is not frozen and thawed in between: for it there is
+   * no time between invocations. A streamed response is complete by now: its last chunk was
+   * acknowledged before 'done'.
+   */
+  idle(): void {
+    if (this.settings.freeze && this.calls.size === 0) this.freezeNow();
   }
 
   /** SIGSTOP: the process stays in memory but runs nothing (timers, sockets) until it is thawed. */

@@ -120,10 +120,14 @@ export class EnvironmentPool {
     return env;
   }
 
-  /** An environment has room again: the next waiting invocation takes it. */
+  /**
+   * An environment has room again: the next waiting invocation takes it, or, with none waiting,
+   * it idles (frozen) until one comes.
+   */
   private handBack(env: Environment): void {
     const next = this.waiting.shift();
     if (next) next.resolve(this.claim(env));
+    else if (this.claims.get(env) === 0) env.idle();
   }
 
   /** Called by an environment that stopped: its places go to the next waiting invocations. */

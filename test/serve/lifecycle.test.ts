@@ -149,6 +149,23 @@ describe('serve(): freeze between invocations', () => {
     expect(log.filter((item) => item.code === 'POST_RESPONSE_WORK')).toHaveLength(1);
   });
 
+  it('requests that queue for one environment run back to back in it; once none waits, it is stopped', async () => {
+    const { log, get } = await start({ handler: fixture('left-work.mjs'), concurrency: 1 });
+    const answers = await Promise.all(
+      ['/look', '/look', '/look', '/look'].map(async (path) => (await get(path)).json()),
+    );
+    const pids = new Set(answers.map((answer) => (answer as { pid: number }).pid));
+    expect(pids.size).toBe(1);
+    const [pid] = pids;
+    expect(await stoppedState(pid)).toBe('T');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(processState(pid)).toBe('T');
+    const next = (await (await get('/look')).json()) as { pid: number };
+    expect(next.pid).toBe(pid);
+    expect(await stoppedState(pid)).toBe('T');
+    expect(log.filter((item) => item.code === 'REQUEST' && item.status === 200)).toHaveLength(5);
+  });
+
   it('freeze: false lets the work run right after the response; the warning still names it', async () => {
     const { log, get } = await start({ handler: fixture('left-work.mjs'), concurrency: 1, freeze: false });
     const first = (await (await get('/leave')).json()) as { pid: number; now: number };
