@@ -267,8 +267,6 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
   }
 
   const basePath = options.basePath?.replace(/\/+$/, '') || undefined;
-  // One async function per invocation: the deadline's pending-warning timer is cleared in its
-  // `finally`, with no second async layer (and its promise) around the work.
   return async (event: E, context?: Context): Promise<ResultFor<E>> => {
     const format = detectFormat(event);
     const requestId = context?.awsRequestId;
@@ -296,103 +294,110 @@ export function toLambda<E extends HttpEvent = ALBEvent>(
           ).unref()
         : undefined;
     try {
-      const answer = (status: number, text: string, method = 'GET') =>
-        format.resultFromResponse(
-          finalizeResponse(plain(status, text), method),
-          event,
-          settings,
-        ) as ResultFor<E>;
-
-      let app = dispatch;
-      let left = wait;
-      if (app === undefined) {
-        let made: Dispatch | typeof LATE;
-        try {
-          made = await within(resolveApp(), wait);
-        } catch (error) {
-          warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${describeThrown(error)}`);
-          return answer(500, 'Internal Server Error', methodOf(event));
-        }
-        if (made === LATE) {
-          warn(
-            'APP_TIMEOUT',
-            `answered 504: the app was not ready within ${Math.round(wait ?? 0)} ms, before the Lambda deadline; it is still being created for the next invocation.`,
-          );
-          return answer(504, 'Gateway Timeout', methodOf(event));
-        }
-        app = made;
-        // The app has what remains of the deadline.
-        if (wait !== undefined) left = Math.max(0, wait - (performance.now() - started));
-      }
-
-      const request = format.requestFromEvent(event, basePath);
-      if (typeof request === 'string') {
-        warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
-        return answer(400, 'Bad Request');
-      }
-      const limit = format.resultLimit;
-      const acceptEncoding = lastHeader(request.headers, 'accept-encoding');
-      let overflow: number | undefined;
-      let overflowCompressed = false;
-      const bodyLimit: BodyLimit = {
-        bytes: limit,
-        // The JSON of a result is longer than its body, so a longer body can only fit compressed.
-        coding: (encoded) => (encoded ? undefined : chooseCoding(acceptEncoding)),
-        bodiless: (status) => isBodiless(request.method, status),
-        onOverflow: (size, compressed) => {
-          overflow = size;
-          overflowCompressed = compressed;
-        },
-      };
-      const ran = await app({
-        request,
-        invocation: { event, context },
-        wait: left,
-        exposeErrors,
-        warn,
-        limit: bodyLimit,
-      });
-      if (overflow !== undefined) {
-        const text = overflowCompressed
-          ? `The ${format.name} result is over its ${limit}-byte limit even compressed: the app's response body did not fit compressed (${overflow} bytes written when the bridge stopped compressing it).`
-          : `The ${format.name} result is over its ${limit}-byte limit: the app's response body alone passed ${limit} bytes (${overflow} when the bridge stopped buffering it), and the client does not accept it compressed.`;
-        warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
-        return answer(502, text, request.method);
-      }
-      const invalid = finalStatusProblem(ran.status, ran.reason);
-      if (invalid) {
-        warn('INVALID_STATUS', `answered 500: ${invalid}.`);
-        return answer(500, 'Internal Server Error', request.method);
-      }
-      const response = finalizeResponse(ran, request.method);
-      const headerBytes = format.headerLimit === undefined ? 0 : headerBlockSize(response.headers);
-      if (format.headerLimit !== undefined && headerBytes > format.headerLimit) {
-        const text = `The ${format.name} response headers are ${headerBytes} bytes, over its ${format.headerLimit}-byte limit.`;
-        warn(
-          'RESULT_TOO_LARGE',
-          `answered 502: ${text} The ${format.name} would reject them with a bare 502.`,
-        );
-        return answer(502, text, request.method);
-      }
-
-      const result = format.resultFromResponse(response, event, settings);
-      if (typeof result === 'string') {
-        warn('RESULT_INEXPRESSIBLE', `answered 500: ${result}.`);
-        return answer(500, 'Internal Server Error');
-      }
-      const size = resultSize(result, limit);
-      if (size <= limit) return result as ResultFor<E>;
-      const compressed = compressResponse(response, acceptEncoding);
-      const retry = compressed && format.resultFromResponse(compressed, event, settings);
-      if (retry && typeof retry !== 'string' && resultSize(retry, limit) <= limit)
-        return retry as ResultFor<E>;
-      const text = `The ${format.name} result is ${size} bytes of JSON, over its ${limit}-byte limit${compressed ? ' even compressed' : ''}.`;
-      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
-      return answer(502, text, request.method);
+      return await handle(event, context, format, wait, started, warn);
     } finally {
       if (pending !== undefined) clearTimeout(pending);
     }
   };
+
+  async function handle(
+    event: E,
+    context: Context | undefined,
+    format: ReturnType<typeof detectFormat>,
+    wait: number | undefined,
+    started: number,
+    warn: (code: string, message: string) => void,
+  ): Promise<ResultFor<E>> {
+    const answer = (status: number, text: string, method = 'GET') =>
+      format.resultFromResponse(
+        finalizeResponse(plain(status, text), method),
+        event,
+        settings,
+      ) as ResultFor<E>;
+
+    let app = dispatch;
+    let left = wait;
+    if (app === undefined) {
+      let made: Dispatch | typeof LATE;
+      try {
+        made = await within(resolveApp(), wait);
+      } catch (error) {
+        warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${describeThrown(error)}`);
+        return answer(500, 'Internal Server Error', methodOf(event));
+      }
+      if (made === LATE) {
+        warn(
+          'APP_TIMEOUT',
+          `answered 504: the app was not ready within ${Math.round(wait ?? 0)} ms, before the Lambda deadline; it is still being created for the next invocation.`,
+        );
+        return answer(504, 'Gateway Timeout', methodOf(event));
+      }
+      app = made;
+      // The app has what remains of the deadline.
+      if (wait !== undefined) left = Math.max(0, wait - (performance.now() - started));
+    }
+
+    const request = format.requestFromEvent(event, basePath);
+    if (typeof request === 'string') {
+      warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
+      return answer(400, 'Bad Request');
+    }
+    const limit = format.resultLimit;
+    const acceptEncoding = lastHeader(request.headers, 'accept-encoding');
+    let overflow: number | undefined;
+    let overflowCompressed = false;
+    const bodyLimit: BodyLimit = {
+      bytes: limit,
+      // The JSON of a result is longer than its body, so a longer body can only fit compressed.
+      coding: (encoded) => (encoded ? undefined : chooseCoding(acceptEncoding)),
+      bodiless: (status) => isBodiless(request.method, status),
+      onOverflow: (size, compressed) => {
+        overflow = size;
+        overflowCompressed = compressed;
+      },
+    };
+    const ran = await app({
+      request,
+      invocation: { event, context },
+      wait: left,
+      exposeErrors,
+      warn,
+      limit: bodyLimit,
+    });
+    if (overflow !== undefined) {
+      const text = overflowCompressed
+        ? `The ${format.name} result is over its ${limit}-byte limit even compressed: the app's response body did not fit compressed (${overflow} bytes written when the bridge stopped compressing it).`
+        : `The ${format.name} result is over its ${limit}-byte limit: the app's response body alone passed ${limit} bytes (${overflow} when the bridge stopped buffering it), and the client does not accept it compressed.`;
+      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
+      return answer(502, text, request.method);
+    }
+    const invalid = finalStatusProblem(ran.status, ran.reason);
+    if (invalid) {
+      warn('INVALID_STATUS', `answered 500: ${invalid}.`);
+      return answer(500, 'Internal Server Error', request.method);
+    }
+    const response = finalizeResponse(ran, request.method);
+    const headerBytes = format.headerLimit === undefined ? 0 : headerBlockSize(response.headers);
+    if (format.headerLimit !== undefined && headerBytes > format.headerLimit) {
+      const text = `The ${format.name} response headers are ${headerBytes} bytes, over its ${format.headerLimit}-byte limit.`;
+      warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject them with a bare 502.`);
+      return answer(502, text, request.method);
+    }
+
+    const result = format.resultFromResponse(response, event, settings);
+    if (typeof result === 'string') {
+      warn('RESULT_INEXPRESSIBLE', `answered 500: ${result}.`);
+      return answer(500, 'Internal Server Error');
+    }
+    const size = resultSize(result, limit);
+    if (size <= limit) return result as ResultFor<E>;
+    const compressed = compressResponse(response, acceptEncoding);
+    const retry = compressed && format.resultFromResponse(compressed, event, settings);
+    if (retry && typeof retry !== 'string' && resultSize(retry, limit) <= limit) return retry as ResultFor<E>;
+    const text = `The ${format.name} result is ${size} bytes of JSON, over its ${limit}-byte limit${compressed ? ' even compressed' : ''}.`;
+    warn('RESULT_TOO_LARGE', `answered 502: ${text} The ${format.name} would reject it with a bare 502.`);
+    return answer(502, text, request.method);
+  }
 }
 
 /** The request method of an event not read yet, for a bodiless HEAD answer. */

@@ -3,7 +3,6 @@ import { describe } from '../errors.js';
 import { foldHeaders } from '../headers.js';
 import { EMPTY_BODY, firstHeader, type HttpRequest, type HttpResponse } from '../http.js';
 import { isThenable } from '../invoke/invoke.js';
-import { clearDeadline, type Deadline, startDeadline } from '../timers.js';
 import {
   type Dispatch,
   type Exchange,
@@ -77,11 +76,11 @@ export function fetchDispatch(app: FetchApp): Dispatch {
     new Promise<HttpResponse>((resolve) => {
       const { warn, wait } = exchange;
       let settled = false;
-      let timer: Deadline | undefined;
+      let timer: NodeJS.Timeout | undefined;
       const settle = (response: HttpResponse) => {
         if (settled) return;
         settled = true;
-        if (timer !== undefined) clearDeadline(timer);
+        if (timer !== undefined) clearTimeout(timer);
         resolve(response);
       };
       const fail = (error: unknown) => {
@@ -113,10 +112,10 @@ export function fetchDispatch(app: FetchApp): Dispatch {
         lambdaContext: context,
       };
       if (wait !== undefined) {
-        timer = startDeadline(wait, () => {
+        timer = setTimeout(() => {
           if (settled) return;
           settle(timedOut(exchange));
-        });
+        }, wait);
       }
       let returned: Response | PromiseLike<Response>;
       try {

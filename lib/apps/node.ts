@@ -4,7 +4,6 @@ import { isThenable } from '../invoke/invoke.js';
 import { createRequest } from '../node/request.js';
 import { createResponse, dropResponse } from '../node/response.js';
 import { BridgeSocket } from '../node/socket.js';
-import { clearDeadline, type Deadline, startDeadline } from '../timers.js';
 import { type Dispatch, errorMessage, failed, OVERFLOWED, plain, timedOut } from './dispatch.js';
 import { attachInvocation } from './invocation.js';
 
@@ -20,7 +19,7 @@ export function nodeDispatch(app: RequestListener): Dispatch {
     new Promise<HttpResponse>((resolve) => {
       const { request, wait, warn, limit } = exchange;
       let settled = false;
-      let timer: Deadline | undefined;
+      let timer: NodeJS.Timeout | undefined;
       const socket = new BridgeSocket(
         request.remoteAddress,
         request.remotePort,
@@ -33,7 +32,7 @@ export function nodeDispatch(app: RequestListener): Dispatch {
       const settle = (response: HttpResponse) => {
         if (settled) return;
         settled = true;
-        if (timer !== undefined) clearDeadline(timer);
+        if (timer !== undefined) clearTimeout(timer);
         resolve(response);
       };
       const fail = (error: unknown) => {
@@ -81,11 +80,11 @@ export function nodeDispatch(app: RequestListener): Dispatch {
       }
       // A response the app ended synchronously needs no deadline: no timer is armed for it.
       if (wait !== undefined && !settled && !res.writableEnded) {
-        timer = startDeadline(wait, () => {
+        timer = setTimeout(() => {
           if (settled) return;
           settle(timedOut(exchange));
           abandon();
-        });
+        }, wait);
       }
     });
 }

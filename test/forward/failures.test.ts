@@ -219,45 +219,37 @@ describe('an app that fails before finishing its response', () => {
       expect(cleared).toBe(0);
     });
 
-    // Deadlines share one timer (lib/timers.ts), which holds the process open only while one is
-    // pending: a timer the app's own work does not explain is counted here.
-    const liveTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
-
     it('a response that ends later, in time, clears its deadline timer', async () => {
-      const before = liveTimers();
-      let during = 0;
-      const value = await call(
-        (_req, res) => {
-          setImmediate(() => {
-            during = liveTimers();
-            res.end('later');
-          });
-        },
-        albEvent,
-        {},
-        fakeContext(3_600_000),
+      const { value, set, cleared } = await timersWith(3_599_500, () =>
+        call(
+          (_req, res) => {
+            setImmediate(() => res.end('later'));
+          },
+          albEvent,
+          {},
+          fakeContext(3_600_000),
+        ),
       );
       expect(bodyText(value)).toBe('later');
-      expect(during).toBe(before + 1);
-      expect(liveTimers()).toBe(before);
+      expect(set).toBe(1);
+      expect(cleared).toBe(1);
     });
 
     it('an app that fails later clears its deadline timer too', async () => {
-      const before = liveTimers();
-      let during = 0;
-      const value = await invoke(
-        async (_req: unknown, _res: unknown) => {
-          await new Promise((resolve) => setImmediate(resolve));
-          during = liveTimers();
-          throw new Error('failed');
-        },
-        albEvent,
-        {},
-        fakeContext(3_600_000),
+      const { value, set, cleared } = await timersWith(3_599_500, () =>
+        invoke(
+          async (_req: unknown, _res: unknown) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            throw new Error('failed');
+          },
+          albEvent,
+          {},
+          fakeContext(3_600_000),
+        ),
       );
       expect(value.result.statusCode).toBe(500);
-      expect(during).toBe(before + 1);
-      expect(liveTimers()).toBe(before);
+      expect(set).toBe(1);
+      expect(cleared).toBe(1);
     });
 
     it('a deadline already passed answers 504 at once', async () => {
