@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('lambda-bridge serve with a streaming handler', () => {
   it.each(['function-url', 'apigw-v1'] as const)(
-    'format %s, in process: the client receives "a" at least 250 ms before "b"',
+    'format %s, in process: the client receives "a" at least 300 ms before "b"',
     async (format) => {
       const server = await serve({ handler, port: 0, format, isolate: false, timeout: 10_000 });
       running.push(server);
@@ -24,7 +24,7 @@ describe('lambda-bridge serve with a streaming handler', () => {
       const a = got.chunks.find(([c]) => c.toString() === 'a');
       const b = got.chunks.find(([c]) => c.toString() === 'b');
       expect(a).toBeDefined();
-      expect((b?.[1] ?? 0) - (a?.[1] ?? 0)).toBeGreaterThanOrEqual(250);
+      expect((b?.[1] ?? 0) - (a?.[1] ?? 0)).toBeGreaterThanOrEqual(300);
     },
   );
 
@@ -38,7 +38,7 @@ describe('lambda-bridge serve with a streaming handler', () => {
   });
 
   it.each(['function-url', 'apigw-v1'] as const)(
-    'format %s, isolated environment (frozen between invocations, never mid-stream): the client receives "a" at least 250 ms before "b"',
+    'format %s, isolated environment (frozen between invocations, never mid-stream): the client receives "a" at least 300 ms before "b"',
     async (format) => {
       const server = await serve({ handler, port: 0, format, timeout: 10_000 });
       running.push(server);
@@ -48,7 +48,7 @@ describe('lambda-bridge serve with a streaming handler', () => {
       const a = got.chunks.find(([c]) => c.toString() === 'a');
       const b = got.chunks.find(([c]) => c.toString() === 'b');
       expect(a).toBeDefined();
-      expect((b?.[1] ?? 0) - (a?.[1] ?? 0)).toBeGreaterThanOrEqual(250);
+      expect((b?.[1] ?? 0) - (a?.[1] ?? 0)).toBeGreaterThanOrEqual(300);
     },
   );
 
