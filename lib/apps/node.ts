@@ -66,12 +66,12 @@ export function nodeDispatch(app: RequestListener): Dispatch {
         settle(OVERFLOWED);
         socket.destroy();
       });
-      socket.onClose = () => {
+      socket.once('close', () => {
         if (settled) return;
         warn('APP_CLOSED', 'answered 502: the app closed the connection without finishing its response.');
         settle(plain(502, 'Bad Gateway'));
         dropResponse(res);
-      };
+      });
       try {
         const returned = app(req, res);
         if (isThenable(returned)) returned.then(undefined, fail);

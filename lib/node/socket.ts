@@ -22,11 +22,6 @@ export class BridgeSocket extends EventEmitter {
   /** Nothing is ever queued on it, so a finished response counts as flushed (`writableFinished`). */
   readonly writableLength = 0;
   timeout: number | undefined;
-  /**
-   * The bridge's own reaction to the connection closing, run just before the `'close'` listeners:
-   * a field rather than a listener, which would cost a listener array on every request.
-   */
-  onClose: (() => void) | undefined = undefined;
 
   constructor(
     remoteAddress: string | undefined,
@@ -107,7 +102,6 @@ export class BridgeSocket extends EventEmitter {
     this.writable = false;
     process.nextTick(() => {
       if (error && this.listenerCount('error') > 0) this.emit('error', error);
-      this.onClose?.();
       this.emit('close', error !== undefined);
     });
     return this;
