@@ -16,17 +16,14 @@ export {
   type ToLambdaStreamingOptions,
   toLambda,
 } from './adapters/lambda.js';
-export {
-  type ResponseStreamLike,
-  StreamAbortedError,
-  type StreamingHttpHandler,
-  StreamingUnsupportedError,
-} from './adapters/lambda-stream.js';
+export type { ResponseStreamLike, StreamingHttpHandler } from './adapters/lambda-stream.js';
 export { type BinaryOption, type BinaryPredicate, defaultIsBinary } from './lib/binary.js';
 export {
   InvalidAppError,
   InvalidOptionError,
   LambdaBridgeError,
+  StreamAbortedError,
+  StreamingUnsupportedError,
   UnknownEventError,
   UnsupportedEventError,
 } from './lib/errors.js';

@@ -3,13 +3,16 @@ import type { Context } from 'aws-lambda';
 import { failed } from '../lib/apps/dispatch.js';
 import { attachInvocation } from '../lib/apps/invocation.js';
 import type { RequestListener } from '../lib/apps/node.js';
-import { describeThrown, LambdaBridgeError } from '../lib/errors.js';
+import { describeThrown, StreamAbortedError, StreamingUnsupportedError } from '../lib/errors.js';
 import { finalStatusProblem } from '../lib/finalize.js';
 import {
+  albFormat,
   apiGatewayV1Format,
+  apiGatewayV2Format,
   detectFormat,
   functionUrlFormat,
   type HttpEvent,
+  handWrittenV1Format,
 } from '../lib/formats/detect.js';
 import { isHopByHop } from '../lib/headers.js';
 import type { HttpRequest } from '../lib/http.js';
@@ -25,6 +28,7 @@ import {
 import { createRequest } from '../lib/node/request.js';
 import { createStreamingResponse, dropResponse, flattenHeaders } from '../lib/node/response.js';
 import { BridgeSocket } from '../lib/node/socket.js';
+import { LATE, within } from '../lib/timers.js';
 
 /** What the forward bridge needs from the runtime's response stream (a `Writable`). */
 export interface ResponseStreamLike extends PreludeTarget {
@@ -42,24 +46,6 @@ export type StreamingHttpHandler<E extends HttpEvent = HttpEvent> = ((
   context?: Context,
 ) => Promise<void>) &
   StreamingMark;
-
-/** An event from a service that cannot stream reached a streaming handler. */
-export class StreamingUnsupportedError extends LambdaBridgeError {
-  override readonly code = 'LAMBDA_BRIDGE_STREAMING_UNSUPPORTED';
-  constructor(message: string) {
-    super('LAMBDA_BRIDGE_STREAMING_UNSUPPORTED', message);
-    this.name = 'StreamingUnsupportedError';
-  }
-}
-
-/** The response stream was ended with an error after its first byte: the client sees it cut short. */
-export class StreamAbortedError extends LambdaBridgeError {
-  override readonly code = 'LAMBDA_BRIDGE_STREAM_ABORTED';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('LAMBDA_BRIDGE_STREAM_ABORTED', message, options);
-    this.name = 'StreamAbortedError';
-  }
-}
 
 export interface StreamingSettings {
   /** The app, once it is known; a factory or promise is resolved by `resolveApp`. */
@@ -103,30 +89,50 @@ export function preludeOf(res: ServerResponse): HttpPrelude {
  * `awslambda.streamifyResponse` marks it (the runtime's own when it is present), answering
  * function URL and API Gateway REST events through the response stream as the app writes.
  */
+/** The services that stream a response: function URLs and API Gateway REST (hand-written events included). */
+const STREAMING_FORMATS = new Set<unknown>([functionUrlFormat, apiGatewayV1Format, handWrittenV1Format]);
+
+function serviceOf(format: { name: string }): string {
+  if (format === albFormat) return 'an Application Load Balancer';
+  if (format === apiGatewayV2Format) return 'an API Gateway HTTP API';
+  return format.name;
+}
+
 export function streamingHandler(settings: StreamingSettings): StreamingHttpHandler {
   const handler = async (event: HttpEvent, stream: ResponseStreamLike, context?: Context) => {
     const format = detectFormat(event);
     const requestId = context?.awsRequestId;
-    if (format !== (functionUrlFormat as unknown) && format !== (apiGatewayV1Format as unknown)) {
-      const service = format.name === 'ALB' ? 'an Application Load Balancer' : 'an HTTP API';
+    if (!STREAMING_FORMATS.has(format)) {
       throw new StreamingUnsupportedError(
-        `toLambda(app, { streaming: true }) received an event from ${service}, which cannot stream responses. Invoke the function through a function URL (invoke mode RESPONSE_STREAM) or an API Gateway REST API (responseTransferMode STREAM), or drop the streaming option to return buffered results.`,
+        `toLambda(app, { streaming: true }) received an event from ${serviceOf(format)}, which cannot stream responses. Invoke the function through a function URL (invoke mode RESPONSE_STREAM) or an API Gateway REST API (responseTransferMode STREAM), or drop the streaming option to return buffered results.`,
       );
     }
     const warn = (code: string, message: string) => settings.warn(code, message, requestId);
-    let app: RequestListener;
+    // The deadline covers the app factory too, as for a buffered result.
+    const from = performance.now();
+    const wait = settings.deadline(context);
+    let app: RequestListener | typeof LATE;
     try {
-      app = await settings.listener();
+      const made = settings.listener();
+      app = typeof made === 'function' ? made : await within(made, wait);
     } catch (error) {
       warn('APP_INIT_ERROR', `answered 500: the app could not be created: ${describeThrown(error)}`);
       return answerPlain(stream, 500, 'Internal Server Error');
+    }
+    if (app === LATE) {
+      warn(
+        'APP_TIMEOUT',
+        `answered 504: the app was not ready within ${Math.round(wait ?? 0)} ms, before the Lambda deadline; it is still being created for the next invocation.`,
+      );
+      return answerPlain(stream, 504, 'Gateway Timeout');
     }
     const request = format.requestFromEvent(event, settings.basePath);
     if (typeof request === 'string') {
       warn('INVALID_EVENT', `answered 400 to a malformed ${format.name} event: ${request}.`);
       return answerPlain(stream, 400, 'Bad Request');
     }
-    return run(app, request, { event, context }, stream, settings, warn);
+    const left = wait === undefined ? undefined : Math.max(0, wait - (performance.now() - from));
+    return run(app, request, { event, context }, stream, settings, left, warn);
   };
   const runtime = runtimeGlobal();
   const mark = runtime?.streamifyResponse ?? streamifyResponse;
@@ -156,6 +162,7 @@ function run(
   invocation: { event: HttpEvent; context: Context | undefined },
   stream: ResponseStreamLike,
   settings: StreamingSettings,
+  wait: number | undefined,
   warn: (code: string, message: string) => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -267,7 +274,6 @@ function run(
     } catch (error) {
       fail(error);
     }
-    const wait = settings.deadline(invocation.context);
     if (wait !== undefined && !settled && !res.writableEnded) {
       timer = setTimeout(() => {
         if (settled || answering || res.writableEnded) return;

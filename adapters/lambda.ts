@@ -5,18 +5,24 @@ import type { FetchApp, FetchHandler } from '../lib/apps/fetch.js';
 import { getInvocation, type Invocation } from '../lib/apps/invocation.js';
 import { type App, type CallbackApp, dispatchOf, fromFetch, streamingListenerOf } from '../lib/apps/kinds.js';
 import type { RequestListener } from '../lib/apps/node.js';
-import { type BinaryOption, binaryPredicate } from '../lib/binary.js';
-import { describe, describeThrown, InvalidOptionError } from '../lib/errors.js';
+import { binaryPredicate } from '../lib/binary.js';
+import { describeThrown } from '../lib/errors.js';
 import { finalizeResponse, finalStatusProblem, isBodiless } from '../lib/finalize.js';
-import type { ResultSettings, SingleSetCookie } from '../lib/formats/alb.js';
+import type { ResultSettings } from '../lib/formats/alb.js';
 import { handWrittenGaps } from '../lib/formats/apigw-v1.js';
 import { detectFormat, type HttpEvent, handWrittenV1Format, type ResultFor } from '../lib/formats/detect.js';
 import { headerBlockSize, lastHeader } from '../lib/http.js';
 import { isThenable } from '../lib/invoke/invoke.js';
-import { type LogHook, safeLog, stderrWarnings } from '../lib/log.js';
+import { safeLog, stderrWarnings } from '../lib/log.js';
 import type { BodyLimit } from '../lib/node/response.js';
 import { chooseCoding, compressResponse, resultSize } from '../lib/size.js';
-import { MAX_TIMER_MS } from '../lib/timers.js';
+import { LATE, within } from '../lib/timers.js';
+import {
+  checkOptions,
+  deadline,
+  type ToLambdaOptions,
+  type ToLambdaStreamingOptions,
+} from './lambda-options.js';
 import { type StreamingHttpHandler, streamingHandler } from './lambda-stream.js';
 
 export {
@@ -28,63 +34,12 @@ export {
   getInvocation,
   type Invocation,
   type RequestListener,
+  type ToLambdaOptions,
+  type ToLambdaStreamingOptions,
 };
 
 /** An app, a promise of one, or a function of no arguments that returns one (awaited once). */
 export type AppSource = App | PromiseLike<App> | (() => App | PromiseLike<App>);
-
-export interface ToLambdaOptions {
-  /**
-   * Which response bodies travel base64-encoded: a list of media types (`*` wildcards allowed)
-   * that are binary, or a predicate `(contentType, contentEncoding) => boolean`. A body that is
-   * not valid UTF-8 is always sent as base64.
-   * @default defaultIsBinary (text-like types and untyped bodies are text, everything else is binary)
-   */
-  binary?: BinaryOption;
-  /**
-   * Which `Set-Cookie` a single-value result keeps when the app sets several: `'last'`,
-   * `'first'`, or `'fail'` (answer 500 instead). A warning names the target-group attribute
-   * that lifts the limit.
-   * @default 'last'
-   */
-  singleSetCookie?: SingleSetCookie;
-  /**
-   * How long before the Lambda deadline (`context.getRemainingTimeInMillis()`) an unfinished
-   * response is answered with 504, in milliseconds. When less than twice this remains at the
-   * start, half of the remaining time is used.
-   * @default 500
-   */
-  deadlineMargin?: number;
-  /**
-   * Whether a 500 answer for an error the app threw carries the error's stack in its body.
-   * @default false
-   */
-  exposeErrors?: boolean;
-  /**
-   * A path prefix removed from the request path before the app sees it: an API Gateway stage or
-   * custom-domain base path (`/prod`), or a prefix an ALB rule forwards.
-   * @default none
-   */
-  basePath?: string;
-  /** Buffered results (the default); see {@link ToLambdaStreamingOptions}. */
-  streaming?: false;
-  /**
-   * Receives every warning. The library writes nothing to the console otherwise.
-   * @default one line per warning on stderr
-   */
-  log?: LogHook;
-}
-
-export interface ToLambdaStreamingOptions extends Omit<ToLambdaOptions, 'streaming'> {
-  /**
-   * Stream the response instead of buffering it: the handler becomes a streaming one
-   * (`awslambda.streamifyResponse`), for function URLs (invoke mode `RESPONSE_STREAM`) and API
-   * Gateway REST (`responseTransferMode: STREAM`). Each chunk the app writes is sent as it is
-   * written, with backpressure, up to 200 MB. Other events are refused with
-   * `StreamingUnsupportedError`.
-   */
-  streaming: true;
-}
 
 /**
  * The handler `toLambda` returns: ALB events by default; name the event type (`toLambda<APIGatewayProxyEventV2>(app)`)
@@ -98,69 +53,12 @@ export type HttpHandler<E extends HttpEvent = ALBEvent> = (
 /** The handler for ALB events. */
 export type AlbHandler = HttpHandler<ALBEvent>;
 
-function checkOptions(options: ToLambdaOptions | ToLambdaStreamingOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(`toLambda options must be an object; it got ${describe(options)}.`);
-  }
-  const { singleSetCookie, deadlineMargin, log } = options;
-  if (singleSetCookie !== undefined && !['last', 'first', 'fail'].includes(singleSetCookie)) {
-    throw new InvalidOptionError(
-      `The "singleSetCookie" option is 'last', 'first' or 'fail'; it got ${describe(singleSetCookie)}.`,
-    );
-  }
-  if (
-    deadlineMargin !== undefined &&
-    !(typeof deadlineMargin === 'number' && deadlineMargin >= 0 && deadlineMargin <= MAX_TIMER_MS)
-  ) {
-    throw new InvalidOptionError(
-      `The "deadlineMargin" option is a number of milliseconds from 0 to ${MAX_TIMER_MS}; it got ${describe(deadlineMargin)}.`,
-    );
-  }
-  if (
-    options.basePath !== undefined &&
-    (typeof options.basePath !== 'string' || !options.basePath.startsWith('/'))
-  ) {
-    throw new InvalidOptionError(
-      `The "basePath" option is a path that starts with "/"; it got ${describe(options.basePath)}.`,
-    );
-  }
-  if (log !== undefined && typeof log !== 'function') {
-    throw new InvalidOptionError(`The "log" option is a function (entry) => void; it got ${describe(log)}.`);
-  }
-  if (options.streaming !== undefined && typeof options.streaming !== 'boolean') {
-    throw new InvalidOptionError(
-      `The "streaming" option is true or false; it got ${describe(options.streaming)}.`,
-    );
-  }
-}
-
 /**
  * Without a deadline, an invocation whose response is still open after this long is reported once
  * (it keeps waiting): a unit test that calls the handler without a context would otherwise hang
  * silently.
  */
 const PENDING_WARNING_MS = 30_000;
-
-/** What an unfinished factory resolves to when the deadline comes first. */
-const LATE = Symbol('late');
-
-/** `promise`, or `LATE` once `ms` pass first (never, without `ms`). */
-function within<T>(promise: Promise<T>, ms: number | undefined): Promise<T | typeof LATE> {
-  if (ms === undefined) return promise;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(LATE), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * Turns a Node app into an `async (event, context) => result` Lambda handler for Application
@@ -411,17 +309,4 @@ function methodOf(event: unknown): string {
   const method =
     e.httpMethod ?? e.requestContext?.http?.method ?? e.method ?? e.Records?.[0]?.cf?.request?.method;
   return typeof method === 'string' ? method : 'GET';
-}
-
-/**
- * Milliseconds the app has, or `undefined` for no deadline: without `getRemainingTimeInMillis`, or
- * when it gives no number or more than a timer can hold (`Infinity` and `1e10` in test mocks).
- */
-function deadline(context: Context | undefined, margin: number): number | undefined {
-  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
-  const remaining: unknown = context.getRemainingTimeInMillis();
-  if (typeof remaining !== 'number' || Number.isNaN(remaining)) return undefined;
-  if (!(remaining > 0)) return 0;
-  const wait = remaining > 2 * margin ? remaining - margin : remaining / 2;
-  return wait > MAX_TIMER_MS ? undefined : wait;
 }

@@ -30,6 +30,24 @@ export class UnsupportedEventError extends LambdaBridgeError {
   }
 }
 
+/** An event from a service that cannot stream reached a streaming handler. */
+export class StreamingUnsupportedError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_STREAMING_UNSUPPORTED';
+  constructor(message: string) {
+    super('LAMBDA_BRIDGE_STREAMING_UNSUPPORTED', message);
+    this.name = 'StreamingUnsupportedError';
+  }
+}
+
+/** The response stream was ended with an error after its first byte: the client sees it cut short. */
+export class StreamAbortedError extends LambdaBridgeError {
+  override readonly code = 'LAMBDA_BRIDGE_STREAM_ABORTED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LAMBDA_BRIDGE_STREAM_ABORTED', message, options);
+    this.name = 'StreamAbortedError';
+  }
+}
+
 /** The app given to `toLambda` is of no kind it runs (listener, Koa, Fastify, http.Server, fetch app), nor a promise or factory of one. */
 export class InvalidAppError extends LambdaBridgeError {
   override readonly code = 'LAMBDA_BRIDGE_INVALID_APP';

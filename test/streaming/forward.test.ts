@@ -9,8 +9,7 @@ import Koa from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toLambda } from '../../adapters/lambda.js';
-import { StreamAbortedError, StreamingUnsupportedError } from '../../adapters/lambda-stream.js';
-import { InvalidOptionError } from '../../lib/errors.js';
+import { InvalidOptionError, StreamAbortedError, StreamingUnsupportedError } from '../../lib/errors.js';
 import { createContext } from '../../lib/invoke/context.js';
 import { EmulatedResponseStream } from '../../lib/invoke/stream-invoke.js';
 import { isStreamingHandler } from '../../lib/invoke/streaming.js';
@@ -18,6 +17,8 @@ import type { LogEntry } from '../../lib/log.js';
 import { albEvent } from '../fixtures/alb-event.js';
 import { apiGatewayV1Event } from '../fixtures/apigw-v1-event.js';
 import { apiGatewayV2Event, functionUrlEvent } from '../fixtures/apigw-v2-event.js';
+import { edgeViewerRequestEvent } from '../fixtures/edge-events.js';
+import { latticeV2Event } from '../fixtures/lattice-events.js';
 import { recordingTarget, runStreaming } from './support.js';
 
 const url = (path: string, method = 'GET') => ({
@@ -218,6 +219,24 @@ describe('toLambda(app, { streaming: true })', () => {
     expect(entries.map((e) => e.code)).toEqual(['APP_TIMEOUT']);
   });
 
+  it('the deadline covers the app factory: one that is not ready in time answers 504 before the deadline', async () => {
+    const { entries, log } = logged();
+    const context = createContext({ timeout: 1 }) as Context;
+    const started = performance.now();
+    const slowFactory = toLambda(
+      () =>
+        new Promise<(req: unknown, res: { end(text: string): void }) => void>((resolve) => {
+          setTimeout(() => resolve((_req, res) => res.end('late app')), 2_000);
+        }),
+      { streaming: true, log, deadlineMargin: 200 },
+    );
+    const posted = await runStreaming(slowFactory, url('/'), { context });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(posted.prelude).toMatchObject({ statusCode: 504 });
+    expect(entries.map((e) => e.code)).toEqual(['APP_TIMEOUT']);
+    expect(entries[0]?.message).toMatch(/^answered 504: the app was not ready within/);
+  });
+
   it('the deadline guard ends an unfinished stream with an error and a warning', async () => {
     const { entries, log } = logged();
     const context = createContext({ timeout: 1 }) as Context;
@@ -261,7 +280,9 @@ describe('toLambda(app, { streaming: true })', () => {
 
   it.each([
     ['an ALB event', albEvent, /an Application Load Balancer/],
-    ['an HTTP API event', apiGatewayV2Event, /an HTTP API/],
+    ['an HTTP API event', apiGatewayV2Event, /an API Gateway HTTP API/],
+    ['a VPC Lattice event', latticeV2Event, /from VPC Lattice,/],
+    ['a Lambda@Edge event', edgeViewerRequestEvent, /Lambda@Edge viewer-request/],
   ])('%s gets a coded error that names the service and the fix', async (_name, event, service) => {
     const posted = await runStreaming(
       toLambda((_req, res) => res.end('x'), { streaming: true }),
@@ -272,6 +293,16 @@ describe('toLambda(app, { streaming: true })', () => {
     expect((posted.error as Error).message).toMatch(service);
     expect((posted.error as Error).message).toMatch(/function URL.*REST API/);
     expect(posted.chunks).toEqual([]);
+  });
+
+  it('a hand-written REST event (no requestContext) streams as API Gateway REST does', async () => {
+    const posted = await runStreaming(
+      toLambda((_req, res) => res.end('streamed'), { streaming: true }),
+      { httpMethod: 'GET', path: '/hand', headers: {}, body: null, isBase64Encoded: false },
+    );
+    expect(posted.error).toBeUndefined();
+    expect(posted.prelude).toMatchObject({ statusCode: 200 });
+    expect(posted.body.toString()).toBe('streamed');
   });
 
   it('a malformed event answers a 400 prelude', async () => {
