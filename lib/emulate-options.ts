@@ -68,10 +68,8 @@ export interface AlbEmulatorOptions extends ContextOptions {
 /** The options, checked and with their defaults. */
 export interface EmulatorSettings {
   format: ReverseFormat;
-  strict: boolean;
   stripPrefix: string | undefined;
   diagnostics: boolean;
-  runtime: NodeRuntime;
   timeout: number;
   logInvocations: boolean;
   log: LogHook;
@@ -153,10 +151,8 @@ export function settingsOf(options: AlbEmulatorOptions): EmulatorSettings {
   checkOptions(options);
   return {
     format: reverseFormat(options.format ?? 'alb', reverseSettings(options)),
-    strict: options.strict !== false,
     stripPrefix: options.stripPrefix?.replace(/\/+$/, ''),
     diagnostics: options.diagnostics !== false,
-    runtime: options.runtime ?? 'nodejs24.x',
     timeout: options.timeout ?? 3000,
     logInvocations: options.logInvocations === true,
     log: options.log ?? stderrWarnings,

@@ -70,7 +70,7 @@ export function resultBody(
     trace: [],
   };
   return {
-    body: Buffer.from(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType })),
+    body: Buffer.from(JSON.stringify(errorPayload(error))),
     error,
   };
 }

@@ -102,15 +102,7 @@ export function invokeRic3(
 
     const callbackStyle = handler.length >= 3 && !isAsyncFunction(handler);
     timer = setTimeout(() => {
-      const seconds = (settings.timeout / 1000).toFixed(2);
-      failWith(
-        {
-          errorType: 'Sandbox.Timedout',
-          errorMessage: `${new Date().toISOString()} ${context.awsRequestId} Task timed out after ${seconds} seconds`,
-          trace: [],
-        },
-        true,
-      );
+      failWith(ric3TimeoutError(context.awsRequestId, settings.timeout), true);
     }, settings.timeout);
 
     const ids = {
@@ -138,4 +130,13 @@ export function invokeRic3(
       });
     }
   });
+}
+
+/** What Lambda reports when an invocation runs past the function timeout, in the runtime interface client 3's wording. */
+export function ric3TimeoutError(requestId: string, timeout: number): InvocationError {
+  return {
+    errorType: 'Sandbox.Timedout',
+    errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${(timeout / 1000).toFixed(2)} seconds`,
+    trace: [],
+  };
 }

@@ -30,7 +30,8 @@ function distinctHeaders(raw: readonly string[]): Record<string, string[]> {
 
 /**
  * An `IncomingMessage` that holds the whole request: `rawHeaders` in wire order, `headers`
- * folded by Node's server code, and the body already queued on the stream. Only public
+ * folded as Node's server folds them (by Node's own getters, or `foldHeaders` on a Node without
+ * its header count), and the body already queued on the stream. Only public
  * fields (and Node's header count) are set, so a framework may swap its prototype (Express does)
  * and it keeps working.
  */

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { InvokerOutcome } from '../invoke/handler.js';
 import { type InvocationError, type Outcome, usesRic4 } from '../invoke/invoke.js';
+import { ric3TimeoutError } from '../invoke/ric3.js';
 import { timeoutError } from '../invoke/ric4.js';
 import type { StreamTarget } from '../invoke/stream-invoke.js';
 import type { LogEntry } from '../log.js';
@@ -197,11 +198,6 @@ export class Environment {
     void exited.then(([code, signal]) => this.onExit(code, signal));
   }
 
-  /** How many invocations are running in it now. */
-  get load(): number {
-    return this.calls.size;
-  }
-
   get pid(): number | undefined {
     return this.child.pid;
   }
@@ -279,11 +275,7 @@ export class Environment {
     // Lambda's wording differs between the runtime clients 3 and 4.
     const error = usesRic4(this.settings.data.runtime, this.managed)
       ? timeoutError(id, this.settings.timeout)
-      : {
-          errorType: 'Sandbox.Timedout',
-          errorMessage: `${new Date().toISOString()} ${id} Task timed out after ${seconds} seconds`,
-          trace: [],
-        };
+      : ric3TimeoutError(id, this.settings.timeout);
     this.finish(call, failure(error, call.started, { timedOut: true, maxMemoryUsedMB: this.usedMB(call) }));
     // What else runs in a managed instance fails with it: its event loop does not answer.
     this.stop(
